@@ -1,0 +1,70 @@
+/*
+ * Shared-memory video devices: helpers shared by the shmout muxer and the shmin demuxer
+ * Copyright (c) 2026 the shmout authors
+ *
+ * This file is part of FFmpeg.
+ *
+ * FFmpeg is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * FFmpeg is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with FFmpeg; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
+ */
+
+/*
+ * What both devices need from the protocol library in FFmpeg terms: error
+ * translation, the block list for -sinks/-sources, the mapping between an
+ * AVFrame and a block geometry, and the series differences of the
+ * (de)muxer structs.
+ */
+
+#ifndef AVDEVICE_SHMDEV_COMMON_H
+#define AVDEVICE_SHMDEV_COMMON_H
+
+#include "libavutil/frame.h"
+#include "libavformat/avformat.h"
+#include "libavformat/version.h"
+#include "avdevice.h"
+#include "shmout.h"
+
+/* FFOutputFormat / FFInputFormat wrap the public struct from libavformat 60 / 61 on. */
+#if LIBAVFORMAT_VERSION_MAJOR >= 60
+#define SHMDEV_OUT_P(field) .p.field
+#else
+#define SHMDEV_OUT_P(field) .field
+#endif
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+#define SHMDEV_IN_P(field) .p.field
+#else
+#define SHMDEV_IN_P(field) .field
+#endif
+
+/**
+ * Log the protocol library's message for a failed call and return the
+ * matching AVERROR code.
+ */
+int ff_shmdev_error(void *logctx, int err, const char *what);
+
+/**
+ * List the blocks of the given media kind on this machine (get_device_list).
+ */
+int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list);
+
+/**
+ * Describe the layout a frame of this size and format takes in a block:
+ * planes packed one after the other, rows tightly packed as in rawvideo,
+ * plane starts aligned to SHMOUT_PLANE_ALIGN. Colour properties and aspect
+ * come from the frame.
+ */
+int ff_shmdev_geometry_from_frame(void *logctx, const AVFrame *frame,
+                                  struct shmout_geometry *g);
+
+#endif /* AVDEVICE_SHMDEV_COMMON_H */
