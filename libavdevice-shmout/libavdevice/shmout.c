@@ -43,10 +43,36 @@ typedef struct ShmOutContext {
     struct shmout_geometry geometry;
 } ShmOutContext;
 
+/* Open the block for this geometry, or follow a change of size or format. */
+static int shmout_prepare(AVFormatContext *s, const AVFrame *frame)
+{
+    ShmOutContext *c = s->priv_data;
+    struct shmout_geometry g;
+    int ret;
+
+    if ((ret = ff_shmdev_geometry_from_frame(s, frame, &g)) < 0)
+        return ret;
+    if (c->writer && !memcmp(&g, &c->geometry, sizeof(g)))
+        return 0;
+    if (!c->writer) {
+        if ((ret = shmout_writer_open(&c->writer, c->name, c->memtype, &g, NULL)) < 0)
+            return ff_shmdev_error(s, ret, "Cannot open the shared-memory block");
+        av_log(s, AV_LOG_VERBOSE, "Writing %ux%u %s frames to %s block '%s'\n",
+               g.width, g.height, g.pix_fmt_name, shmout_memtype_name(c->memtype), c->name);
+    } else {
+        if ((ret = shmout_writer_set_geometry(c->writer, &g)) < 0)
+            return ff_shmdev_error(s, ret, "Cannot change the block's geometry");
+        av_log(s, AV_LOG_VERBOSE, "Geometry changed to %ux%u %s\n", g.width, g.height, g.pix_fmt_name);
+    }
+    c->geometry = g;
+    return 0;
+}
+
 static av_cold int shmout_write_header(AVFormatContext *s)
 {
     ShmOutContext *c = s->priv_data;
     AVStream *st;
+    AVFrame *frame;
     char err[128];
     int ret;
 
@@ -70,32 +96,22 @@ static av_cold int shmout_write_header(AVFormatContext *s)
         av_log(s, AV_LOG_ERROR, "Invalid block name for option 'name' (or the output URL): %s\n", err);
         return AVERROR(EINVAL);
     }
-    return 0;
-}
-
-/* Open the block on the first frame, follow size and format changes afterwards. */
-static int shmout_prepare(AVFormatContext *s, const AVFrame *frame)
-{
-    ShmOutContext *c = s->priv_data;
-    struct shmout_geometry g;
-    int ret;
-
-    if ((ret = ff_shmdev_geometry_from_frame(s, frame, &g)) < 0)
-        return ret;
-    if (c->writer && !memcmp(&g, &c->geometry, sizeof(g)))
-        return 0;
-    if (!c->writer) {
-        if ((ret = shmout_writer_open(&c->writer, c->name, c->memtype, &g, NULL)) < 0)
-            return ff_shmdev_error(s, ret, "Cannot open the shared-memory block");
-        av_log(s, AV_LOG_VERBOSE, "Writing %ux%u %s frames to %s block '%s'\n",
-               g.width, g.height, g.pix_fmt_name, shmout_memtype_name(c->memtype), c->name);
-    } else {
-        if ((ret = shmout_writer_set_geometry(c->writer, &g)) < 0)
-            return ff_shmdev_error(s, ret, "Cannot change the block's geometry");
-        av_log(s, AV_LOG_VERBOSE, "Geometry changed to %ux%u %s\n", g.width, g.height, g.pix_fmt_name);
-    }
-    c->geometry = g;
-    return 0;
+    /* Open the block now, with the stream's geometry, so that a name in use fails before any frame. */
+    frame = av_frame_alloc();
+    if (!frame)
+        return AVERROR(ENOMEM);
+    frame->width  = st->codecpar->width;
+    frame->height = st->codecpar->height;
+    frame->format = st->codecpar->format;
+    frame->sample_aspect_ratio = st->codecpar->sample_aspect_ratio;
+    frame->color_range     = st->codecpar->color_range;
+    frame->colorspace      = st->codecpar->color_space;
+    frame->color_primaries = st->codecpar->color_primaries;
+    frame->color_trc       = st->codecpar->color_trc;
+    frame->chroma_location = st->codecpar->chroma_location;
+    ret = shmout_prepare(s, frame);
+    av_frame_free(&frame);
+    return ret;
 }
 
 static int shmout_write_frame(AVFormatContext *s, int stream_index, AVFrame **framep,
