@@ -45,7 +45,7 @@ install: all
 
 # Regenerates patches/SERIES/ for every series whose pristine source is in the cache.
 patches: config.mk
-	@$(TOP)/scripts/make-patches "$(SHMOUT_CACHE)"
+	@SHMOUT_CACHE="$(SHMOUT_CACHE)" $(TOP)/scripts/make-patches "$(TOP)/patches"
 
 clean:
 	rm -rf $(B)
