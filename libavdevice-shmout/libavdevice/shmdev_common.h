@@ -30,6 +30,7 @@
 #define AVDEVICE_SHMDEV_COMMON_H
 
 #include "libavutil/frame.h"
+#include "libavutil/version.h"
 #include "libavformat/avformat.h"
 #include "libavformat/version.h"
 #include "avdevice.h"
@@ -45,6 +46,13 @@
 #define SHMDEV_IN_P(field) .p.field
 #else
 #define SHMDEV_IN_P(field) .field
+#endif
+
+/* AVFrame.duration replaced pkt_duration in libavutil 58. */
+#if LIBAVUTIL_VERSION_MAJOR >= 58
+#define SHMDEV_FRAME_DURATION(frame) ((frame)->duration)
+#else
+#define SHMDEV_FRAME_DURATION(frame) ((frame)->pkt_duration)
 #endif
 
 /**
