@@ -407,8 +407,8 @@ static int process_frame(AVFormatContext *s, AVFrame *frame)
         if ((ret = build_graph(s, frame->width, frame->height, frame->format, sar)) < 0)
             return ret;
     }
+    frame->sample_aspect_ratio = sar;
     if (c->graph) {
-        frame->sample_aspect_ratio = sar;
         av_frame_unref(c->filtered);
         if ((ret = av_buffersrc_add_frame_flags(c->src, frame, AV_BUFFERSRC_FLAG_KEEP_REF)) < 0 ||
             (ret = av_buffersink_get_frame(c->sink, c->filtered)) < 0) {

@@ -5,8 +5,7 @@
 # Test of the chanmask video filter (libavdevice-shmout/libavfilter/vf_chanmask.c).
 # Usage: FFMPEG=/path/to/ffmpeg sh tests/ffmpeg/chanmask.sh
 #        (default FFMPEG=build/bin/ffmpeg relative to the repository root;
-#         PYTHON may name a python3 with numpy, default: the first of python3,
-#         /usr/bin/python3 that imports numpy)
+#         PYTHON may name a python3 with numpy, see numpy_python in tests/lib/testlib.sh)
 # Every filter output is compared byte for byte with an oracle computed
 # independently: tests/ffmpeg/chanmask/oracle.py (numpy, hand-written format
 # layouts) for every format, plus FFmpeg's own lutrgb/lut where they support
@@ -14,32 +13,20 @@
 # "N passed, M failed" at the end; exits 1 if anything failed.
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../lib/testlib.sh"
 ROOT=$(cd "$HERE/../.." && pwd)
 FFMPEG=${FFMPEG:-$ROOT/build/bin/ffmpeg}
 ORACLE=$HERE/chanmask/oracle.py
 W=64 H=48 N=3
-
-pass=0 fail=0
-ok()    { echo "ok - $*";     pass=$((pass + 1)); }
-notok() { echo "not ok - $*"; fail=$((fail + 1)); }
-skip()  { echo "skip - $*"; }
-finish() {
-    echo "$pass passed, $fail failed"
-    [ "$fail" -eq 0 ]
-    exit
-}
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/chanmask-test.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM
+TMP=$T
 
 ff() { "$FFMPEG" -nostdin -hide_banner -loglevel error -y "$@"; }
 fsize() { wc -c < "$1" | tr -d ' '; }
 
 # ---- prerequisites ---------------------------------------------------------
 if ! "$FFMPEG" -hide_banner -version >/dev/null 2>&1; then
-    notok "ffmpeg under test runs ($FFMPEG)"
-    finish
+    fail "ffmpeg under test runs ($FFMPEG)"
+    finish; exit
 fi
 "$FFMPEG" -hide_banner -filters  > "$TMP/filters"  2>/dev/null
 "$FFMPEG" -hide_banner -pix_fmts > "$TMP/pix_fmts" 2>/dev/null
@@ -51,24 +38,19 @@ has_pixfmt() { grep -Eq "^[A-Z.]+ +$1 " "$TMP/pix_fmts"; }
 if has_filter chanmask; then
     ok "ffmpeg has the chanmask filter"
 else
-    notok "ffmpeg has the chanmask filter ($FFMPEG -filters does not list it)"
-    finish
+    fail "ffmpeg has the chanmask filter ($FFMPEG -filters does not list it)"
+    finish; exit
 fi
 if ! grep -Eq '^ +D[E ]?[d ]? +rawvideo ' "$TMP/formats" ||
    ! grep -Eq '^ +[D ]?E[d ]? +rawvideo ' "$TMP/formats"; then
-    notok "ffmpeg has the rawvideo demuxer and muxer (needed by every case)"
-    finish
+    fail "ffmpeg has the rawvideo demuxer and muxer (needed by every case)"
+    finish; exit
 fi
 
-PYTHON=${PYTHON:-}
+PYTHON=$(numpy_python)
 if [ -z "$PYTHON" ]; then
-    for p in python3 /usr/bin/python3; do
-        if "$p" -c 'import numpy' >/dev/null 2>&1; then PYTHON=$p; break; fi
-    done
-fi
-if [ -z "$PYTHON" ] || ! "$PYTHON" -c 'import numpy' >/dev/null 2>&1; then
-    notok "python3 with numpy found for the oracle (set PYTHON=...)"
-    finish
+    fail "python3 with numpy found for the oracle (set PYTHON=...)"
+    finish; exit
 fi
 oracle() { "$PYTHON" "$ORACLE" "$@"; }
 
@@ -135,7 +117,7 @@ for fmt in $FORMATS; do
     src=$(make_input "$fmt" $W $H $N "$in")
     fs=$(oracle size "$fmt" $W $H)
     if [ -z "$src" ] || [ "$(fsize "$in")" != $((fs * N)) ]; then
-        notok "$fmt: input of $N frames generated"
+        fail "$fmt: input of $N frames generated"
         continue
     fi
     # shellcheck disable=SC2086 # MASKS is a word list
@@ -145,15 +127,15 @@ for fmt in $FORMATS; do
         exp=$TMP/$fmt.exp.$mask.raw
         name="$fmt mask=$mask (input: $src)"
         if ! run_raw "$fmt" $W $H "$in" "$out" "chanmask=$mask"; then
-            notok "$name: ffmpeg failed: $(head -c 300 "$out.err")"
+            fail "$name: ffmpeg failed: $(head -c 300 "$out.err")"
             continue
         fi
         if [ "$(fsize "$out")" != $((fs * N)) ]; then
-            notok "$name: output has $(fsize "$out") bytes, expected $N frames of $fs"
+            fail "$name: output has $(fsize "$out") bytes, expected $N frames of $fs"
             continue
         fi
         if ! cmp -s "$out" "$exp"; then
-            notok "$name: differs from the numpy oracle"
+            fail "$name: differs from the numpy oracle"
             continue
         fi
         how=numpy
@@ -161,7 +143,7 @@ for fmt in $FORMATS; do
         if [ -n "$lf" ]; then
             if ! run_raw "$fmt" $W $H "$in" "$out.lut" "$lf" ||
                ! cmp -s "$out" "$out.lut"; then
-                notok "$name: differs from the FFmpeg oracle $lf"
+                fail "$name: differs from the FFmpeg oracle $lf"
                 continue
             fi
             how="numpy, ${lf%%=*}"
@@ -178,7 +160,7 @@ for fmt in rgba gbrap16le ya8 rgb24 grayf32le; do
         if run_raw "$fmt" $W $H "$in" "$TMP/pt.out" "$vf" && cmp -s "$in" "$TMP/pt.out"; then
             ok "passthrough: $fmt -vf $vf equals input"
         else
-            notok "passthrough: $fmt -vf $vf equals input"
+            fail "passthrough: $fmt -vf $vf equals input"
         fi
     done
 done
@@ -187,7 +169,7 @@ if [ -s "$TMP/rgb24.in.raw" ]; then
        cmp -s "$TMP/rgb24.in.raw" "$TMP/pt.out"; then
         ok "passthrough: rgb24 (no alpha) with mask r+g+b equals input"
     else
-        notok "passthrough: rgb24 (no alpha) with mask r+g+b equals input"
+        fail "passthrough: rgb24 (no alpha) with mask r+g+b equals input"
     fi
 fi
 
@@ -205,7 +187,7 @@ for fm in rgba:r+a gbrap:r+a gbrp:g+b; do
        cmp -s "$TMP/split2.out" "$in"; then
         ok "$name"
     else
-        notok "$name $(head -c 300 "$TMP/split.err")"
+        fail "$name $(head -c 300 "$TMP/split.err")"
     fi
 done
 
@@ -218,9 +200,9 @@ if [ "$CAN_TESTSRC" = 1 ] && has_filter scale; then
     # the auto-inserted scaler reports "fmt:yuv420p ... -> ... fmt:X"
     neg=$(sed -n 's/.*auto[-_]scale.*fmt:yuv420p .*-> .*fmt:\([a-z0-9]*\) .*/\1/p' "$TMP/yuv.err" | head -n 1)
     if [ -z "$neg" ]; then
-        notok "yuv420p input is converted automatically (no auto scaler line found) $(grep -i error "$TMP/yuv.err" | head -n 3)"
+        fail "yuv420p input is converted automatically (no auto scaler line found) $(grep -i error "$TMP/yuv.err" | head -n 3)"
     elif ! oracle size "$neg" $W $H >/dev/null 2>&1; then
-        notok "yuv420p input: negotiated format $neg is not an RGB/gray format"
+        fail "yuv420p input: negotiated format $neg is not an RGB/gray format"
     else
         ff -f rawvideo -pixel_format yuv420p -video_size ${W}x$H -framerate 5 -i "$yuv" \
            -vf "format=$neg" -f rawvideo "$TMP/yuvconv.raw" 2>/dev/null
@@ -229,7 +211,7 @@ if [ "$CAN_TESTSRC" = 1 ] && has_filter scale; then
            [ "$(fsize "$TMP/yuv.out")" = $(($(oracle size "$neg" $W $H) * N)) ]; then
             ok "yuv420p input converted to $neg automatically, output equals format=$neg + oracle"
         else
-            notok "yuv420p input converted to $neg automatically, output equals format=$neg + oracle"
+            fail "yuv420p input converted to $neg automatically, output equals format=$neg + oracle"
         fi
     fi
 else
@@ -251,7 +233,7 @@ if has_filter sendcmd; then
        cmp -s "$TMP/cmd.out" "$TMP/cmd.exp"; then
         ok "sendcmd changes mask at runtime (g+b -> r+a at 0.5 s -> all at 0.9 s; input: $src)"
     else
-        notok "sendcmd changes mask at runtime (g+b -> r+a at 0.5 s -> all at 0.9 s; input: $src) $(head -c 300 "$TMP/cmd.out.err")"
+        fail "sendcmd changes mask at runtime (g+b -> r+a at 0.5 s -> all at 0.9 s; input: $src) $(head -c 300 "$TMP/cmd.out.err")"
     fi
     # bad runtime values are refused and the mask stays
     printf '0.3 chanmask mask bogus;\n0.5 chanmask mask 16;\n' > "$TMP/cmds2.txt"
@@ -259,7 +241,7 @@ if has_filter sendcmd; then
        cmp -s "$TMP/cmd2.out" "$TMP/cmd.g+b.raw"; then
         ok "sendcmd with a bad mask value keeps the previous mask"
     else
-        notok "sendcmd with a bad mask value keeps the previous mask $(head -c 300 "$TMP/cmd2.out.err")"
+        fail "sendcmd with a bad mask value keeps the previous mask $(head -c 300 "$TMP/cmd2.out.err")"
     fi
 else
     skip "runtime mask changes: ffmpeg lacks the sendcmd filter"
@@ -272,17 +254,17 @@ if run_raw $fmt $W $H "$in" "$TMP/tl.out" "chanmask=r:enable=gte(n\,2)" &&
    cmp -s "$TMP/tl.out" "$TMP/tl.exp"; then
     ok "timeline: enable='gte(n,2)' masks from frame 2 on"
 else
-    notok "timeline: enable='gte(n,2)' masks from frame 2 on $(head -c 300 "$TMP/tl.out.err")"
+    fail "timeline: enable='gte(n,2)' masks from frame 2 on $(head -c 300 "$TMP/tl.out.err")"
 fi
 
 # ---- bad option values ------------------------------------------------------
 bad_value() { # FILTER VALUE
     if run_raw rgba $W $H "$TMP/rgba.in.raw" "$TMP/bad.out" "$1"; then
-        notok "-vf $1 is refused (ffmpeg succeeded)"
+        fail "-vf $1 is refused (ffmpeg succeeded)"
     elif grep -Eq "(\"$2\"|value $2)" "$TMP/bad.out.err"; then
         ok "-vf $1 is refused with a message naming '$2'"
     else
-        notok "-vf $1 is refused with a message naming '$2': $(head -c 300 "$TMP/bad.out.err")"
+        fail "-vf $1 is refused with a message naming '$2': $(head -c 300 "$TMP/bad.out.err")"
     fi
 }
 bad_value chanmask=x x
@@ -300,7 +282,7 @@ done
 if [ -z "$missing" ]; then
     ok "-h filter=chanmask shows the mask option, its constants and semantics"
 else
-    notok "-h filter=chanmask lacks:$missing"
+    fail "-h filter=chanmask lacks:$missing"
 fi
 
 # ---- slice threading: 1 vs 2 threads, larger odd-sized frames ----------------
@@ -320,7 +302,7 @@ for fmt in rgba gbrap16le rgbaf32le; do
        cmp -s "$TMP/big1.out" "$TMP/big.$fmt.r+a.raw"; then
         ok "slice threading: $fmt ${bw}x$bh, -filter_threads 1/2/7 identical and equal to oracle (input: $src)"
     else
-        notok "slice threading: $fmt ${bw}x$bh, -filter_threads 1/2/7 identical and equal to oracle (input: $src)"
+        fail "slice threading: $fmt ${bw}x$bh, -filter_threads 1/2/7 identical and equal to oracle (input: $src)"
     fi
 done
 

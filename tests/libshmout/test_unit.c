@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 the shmout authors
+ *
+ * test_unit.c - unit tests of every libshmout API call and its error paths.
+ * "test_unit --enospc" runs only the ENOSPC test (run_tests.sh runs it in a
+ * private mount namespace with a tiny tmpfs on /dev/shm).
+ */
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+static struct shmout_geometry rgba(uint32_t w, uint32_t h)
+{
+    struct shmout_geometry g;
+
+    shmout_geometry_init(&g, SHMOUT_PIX_RGBA, w, h, 1);
+    return g;
+}
+
+static mode_t shm_mode(const char *obj)
+{
+    char path[256];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "/dev/shm%s", obj);
+    return stat(path, &st) == 0 ? st.st_mode & 0777 : 0;
+}
+
+static int shm_exists(const char *obj)
+{
+    return shm_mode(obj) != 0;
+}
+
+static void test_names(void)
+{
+    static const char *const bad[] = {
+        "", "a/b", "..", "a..b", ".a", "-a", "_a", "a b", "a\x01", "caf\xc3\xa9", "a\tb",
+        "a:b", "a@b", "a*b",
+        "0123456789012345678901234567890123456789012345678901234567890123", /* 64 */
+    };
+    char err[256], buf[128], exp[128];
+    size_t i;
+
+    CHECK_EQ(shmout_name_validate("cam1", err, sizeof(err)), 0);
+    CHECK_EQ(shmout_name_validate("A-b_c.d9", NULL, 0), 0);
+    CHECK_EQ(shmout_name_validate(
+        "012345678901234567890123456789012345678901234567890123456789012", NULL, 0), 0);
+    CHECK_EQ(shmout_name_validate(NULL, err, sizeof(err)), -EINVAL);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = 0;
+        CHECK_EQ(shmout_name_validate(bad[i], err, sizeof(err)), -EINVAL);
+        CHECK(strstr(err, "invalid block name") != NULL);
+        CHECK(strstr(shmout_errmsg(), "invalid block name") != NULL);
+    }
+    CHECK_EQ(shmout_object_name("cam1", SHMOUT_MEMTYPE_GLOBAL, buf, sizeof(buf)), 0);
+    CHECK(!strcmp(buf, "/shmout.g.cam1"));
+    CHECK_EQ(shmout_object_name("cam1", SHMOUT_MEMTYPE_LOCAL, buf, sizeof(buf)), 0);
+    snprintf(exp, sizeof(exp), "/shmout.u%u.cam1", (unsigned)geteuid());
+    CHECK(!strcmp(buf, exp));
+    CHECK_EQ(shmout_object_name("cam1", 7, buf, sizeof(buf)), -EINVAL);
+    CHECK_EQ(shmout_object_name("a/b", SHMOUT_MEMTYPE_LOCAL, buf, sizeof(buf)), -EINVAL);
+    CHECK_EQ(shmout_object_name("cam1", SHMOUT_MEMTYPE_LOCAL, buf, 8), -ENAMETOOLONG);
+    CHECK_EQ(shmout_memtype_parse("local"), SHMOUT_MEMTYPE_LOCAL);
+    CHECK_EQ(shmout_memtype_parse("global"), SHMOUT_MEMTYPE_GLOBAL);
+    CHECK_EQ(shmout_memtype_parse("Global"), -EINVAL);
+    CHECK(!strcmp(shmout_memtype_name(SHMOUT_MEMTYPE_GLOBAL), "global"));
+    CHECK(strstr(shmout_strerror(-EBUSY), "in use") != NULL);
+    CHECK(shmout_strerror(-EPROTO) && shmout_strerror(-12345) && shmout_strerror(0));
+}
+
+static void test_formats(void)
+{
+    static const uint32_t codes[] = {
+        SHMOUT_PIX_RGBA, SHMOUT_PIX_BGRA, SHMOUT_PIX_ARGB, SHMOUT_PIX_ABGR, SHMOUT_PIX_RGB24,
+        SHMOUT_PIX_BGR24, SHMOUT_PIX_RGBA64LE, SHMOUT_PIX_BGRA64LE, SHMOUT_PIX_GRAY,
+        SHMOUT_PIX_GRAY16LE, SHMOUT_PIX_GRAYF32LE, SHMOUT_PIX_YA8, SHMOUT_PIX_YA16LE,
+        SHMOUT_PIX_RG8, SHMOUT_PIX_RGF32LE, SHMOUT_PIX_GBRP, SHMOUT_PIX_GBRAPF32LE,
+        SHMOUT_PIX_RGBAF16LE, SHMOUT_PIX_RGBAF32LE, SHMOUT_PIX_RGBF32LE, SHMOUT_PIX_X2RGB10LE,
+        SHMOUT_PIX_X2BGR10LE, SHMOUT_PIX_YUV420P, SHMOUT_PIX_YUV422P, SHMOUT_PIX_YUV444P,
+        SHMOUT_PIX_NV12, SHMOUT_PIX_YUV420P10LE, SHMOUT_PIX_P010LE, SHMOUT_PIX_YUYV422,
+        SHMOUT_PIX_UYVY422,
+    };
+    struct shmout_geometry g, b;
+    unsigned i, p;
+
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        const char *n = shmout_pix_fmt_name(codes[i]);
+        CHECK(n != NULL);
+        CHECK_EQ(shmout_pix_fmt_from_name(n), codes[i]);
+        CHECK_EQ(shmout_geometry_init(&g, codes[i], 33, 17, 64), 0);
+        CHECK_EQ(shmout_geometry_check(&g, 0), 0);
+        for (p = 0; p < g.nb_planes; p++) {
+            CHECK_EQ(g.plane_offset[p] % 64, 0);
+            CHECK_EQ(g.plane_linesize[p] % 64, 0);
+        }
+    }
+    CHECK_EQ(shmout_pix_fmt_from_name("no-such-format"), SHMOUT_PIX_OTHER);
+    CHECK(shmout_pix_fmt_name(SHMOUT_PIX_OTHER) == NULL);
+    CHECK(shmout_pix_fmt_name(9999) == NULL);
+    /* exact plane layouts */
+    CHECK_EQ(shmout_geometry_init(&g, SHMOUT_PIX_YUV420P, 5, 3, 1), 0);
+    CHECK_EQ(g.nb_planes, 3);
+    CHECK_EQ(g.plane_bytewidth[0], 5);
+    CHECK_EQ(g.plane_height[0], 3);
+    CHECK_EQ(g.plane_bytewidth[1], 3);
+    CHECK_EQ(g.plane_height[1], 2);
+    CHECK_EQ(g.plane_offset[1], 64);
+    CHECK_EQ(g.plane_offset[2], 128);
+    CHECK_EQ(g.frame_bytes, 134);
+    CHECK_EQ(shmout_geometry_init(&g, SHMOUT_PIX_NV12, 5, 3, 1), 0);
+    CHECK_EQ(g.nb_planes, 2);
+    CHECK_EQ(g.plane_bytewidth[1], 6);
+    CHECK_EQ(shmout_geometry_init(&g, SHMOUT_PIX_YUYV422, 5, 2, 1), 0);
+    CHECK_EQ(g.plane_bytewidth[0], 12);
+    CHECK_EQ(shmout_geometry_init(&g, SHMOUT_PIX_RGBA, 1920, 1080, 1), 0);
+    CHECK_EQ(g.frame_bytes, 1920 * 1080 * 4);
+    CHECK(!strcmp(g.pix_fmt_name, "rgba"));
+    /* init errors */
+    CHECK_EQ(shmout_geometry_init(&g, 9999, 8, 8, 1), -EINVAL);
+    CHECK_EQ(shmout_geometry_init(&g, SHMOUT_PIX_RGBA, 0, 8, 1), -EINVAL);
+    CHECK_EQ(shmout_geometry_init(&g, SHMOUT_PIX_RGBA, 70000, 8, 1), -EINVAL);
+    CHECK_EQ(shmout_geometry_init(&g, SHMOUT_PIX_RGBA, 8, 8, 3), -EINVAL);
+    /* check errors */
+    shmout_geometry_init(&g, SHMOUT_PIX_YUV420P, 64, 64, 1);
+    CHECK_EQ(shmout_geometry_check(&g, g.frame_bytes - 1), -EFBIG);
+    b = g; b.width = 0;                         CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.nb_planes = 0;                     CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.nb_planes = 5;                     CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.plane_offset[2] = g.frame_bytes;   CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.plane_offset[1] = UINT64_MAX - 8;  CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.plane_linesize[0] = 0;             CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.plane_bytewidth[0] = 65;           CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.plane_height[3] = 1;               CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.pix_fmt = 0;                       CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.pix_fmt = 7777;                    /* a newer minor's code: like OTHER */
+    CHECK_EQ(shmout_geometry_check(&b, 0), 0);
+    b = g; strcpy(b.pix_fmt_name, "rgba");      CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; memset(b.pix_fmt_name, 'x', 32);     CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    b = g; b.frame_bytes = UINT64_MAX;          CHECK_EQ(shmout_geometry_check(&b, 0), -EINVAL);
+    /* OTHER: caller-described planes are accepted */
+    b = g; b.pix_fmt = SHMOUT_PIX_OTHER; strcpy(b.pix_fmt_name, "yuv420p12le");
+    CHECK_EQ(shmout_geometry_check(&b, 0), 0);
+}
+
+static void test_write_read(void)
+{
+    const char *name = tname("wr");
+    struct shmout_geometry g = rgba(16, 8), out;
+    struct shmout_writer_options o;
+    struct shmout_frame_meta m;
+    struct shmout_frame_view v, v1;
+    struct shmout_reader_stats st;
+    char obj[128], wobj[160], dobj[160];
+    shmout_writer *w;
+    shmout_reader *r;
+    uint8_t buf[16 * 8 * 4], *dst[4] = { buf };
+    int dls[4] = { 64 }, i;
+
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), -ENOENT);
+    CHECK(r == NULL);
+    shmout_writer_options_default(&o);
+    CHECK_EQ(o.slots, 3);
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, &o), 0);
+    if (!w)
+        return;
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
+    snprintf(wobj, sizeof(wobj), "%s@w", obj);
+    snprintf(dobj, sizeof(dobj), "%s@d1", obj);
+    CHECK_EQ(shm_mode(obj), 0600);
+    CHECK_EQ(shm_mode(wobj), 0600);
+    CHECK_EQ(shm_mode(dobj), 0600);
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    if (!r)
+        return;
+    CHECK_EQ(shmout_reader_status(r), SHMOUT_STATUS_ACTIVE);
+    CHECK_EQ(shmout_reader_acquire(r, &v), -EAGAIN);
+    CHECK_EQ(shmout_reader_wait(r, 0), -ETIMEDOUT);
+    CHECK_EQ(shmout_writer_publish(w, NULL), -EINVAL);     /* no begin_frame */
+    memset(&m, 0, sizeof(m));
+    m.pts = 42;
+    m.duration = 2;
+    m.tb_num = 1;
+    m.tb_den = 25;
+    {
+        uint8_t *data[4];
+        int ls[4];
+        CHECK_EQ(shmout_writer_begin_frame(w, data, ls), 0);
+        CHECK_EQ(ls[0], 64);
+        CHECK(data[1] == NULL && ls[1] == 0);
+        t_fill(&g, data, ls, 1);
+        CHECK_EQ(shmout_writer_publish(w, &m), 0);
+    }
+    CHECK_EQ(m.frame_number, 1);
+    CHECK_EQ(m.geometry_gen, 1);
+    CHECK(m.monotonic_ns > 0 && m.realtime_ns > 0);
+    CHECK_EQ(shmout_writer_frames(w), 1);
+    CHECK_EQ(shmout_reader_wait(r, 1000), 0);
+    CHECK_EQ(shmout_reader_acquire(r, &v1), 0);
+    CHECK_EQ(v1.meta.frame_number, 1);
+    CHECK_EQ(v1.meta.pts, 42);
+    CHECK_EQ(v1.meta.duration, 2);
+    CHECK_EQ(v1.meta.tb_den, 25);
+    CHECK_EQ(v1.meta.monotonic_ns, m.monotonic_ns);
+    CHECK_EQ(v1.geometry.width, 16);
+    CHECK_EQ(t_verify(&v1.geometry, v1.data, v1.linesize, 1), 0);
+    CHECK_EQ(shmout_reader_validate(r, &v1), 0);
+    CHECK_EQ(shmout_reader_wait(r, 0), -ETIMEDOUT);        /* nothing newer */
+    for (i = 0; i < 3; i++)
+        CHECK_EQ(t_publish(w), 0);
+    CHECK_EQ(shmout_reader_validate(r, &v1), -EAGAIN);      /* slot reused by frame 4 */
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 4);
+    CHECK_EQ(v.meta.pts, SHMOUT_NOPTS);
+    CHECK_EQ(shmout_reader_read(r, &g, dst, dls, &out, &m), 0);
+    CHECK_EQ(m.frame_number, 4);
+    {
+        const uint8_t *cd[4] = { buf };
+        CHECK_EQ(t_verify(&out, cd, dls, 4), 0);
+    }
+    shmout_reader_get_stats(r, &st);
+    CHECK_EQ(st.frames_seen, 2);
+    CHECK_EQ(st.frames_skipped, 2);
+    CHECK_EQ(st.geometry_changes, 0);
+    CHECK(st.torn_retries >= 1);
+    /* read with buffers for another geometry */
+    {
+        struct shmout_geometry other = rgba(8, 8);
+        CHECK_EQ(shmout_reader_read(r, &other, dst, dls, &out, NULL), -EMSGSIZE);
+        CHECK_EQ(out.width, 16);
+        CHECK_EQ(shmout_reader_read(r, NULL, dst, dls, NULL, NULL), -EINVAL);
+    }
+    /* writer_write convenience */
+    {
+        const uint8_t *src[4] = { buf };
+        CHECK_EQ(shmout_writer_write(w, src, dls, NULL), 0);
+        CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+        CHECK_EQ(v.meta.frame_number, 5);
+        CHECK_EQ(memcmp(v.data[0], buf, 64), 0);
+    }
+    shmout_writer_close(w);
+    CHECK_EQ(shmout_reader_wait(r, 1000), -ESHUTDOWN);
+    CHECK_EQ(shmout_reader_status(r), SHMOUT_STATUS_CLOSED);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);              /* last frame stays readable */
+    CHECK_EQ(v.meta.frame_number, 5);
+    CHECK(!shm_exists(dobj));                                /* data object unlinked */
+    CHECK(shm_exists(obj));
+    shmout_reader_close(r);
+    CHECK_EQ(shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    CHECK(!shm_exists(obj) && !shm_exists(wobj));
+    shmout_writer_close(NULL);
+    shmout_reader_close(NULL);
+}
+
+static void test_global_modes(void)
+{
+    const char *name = tname("glob");
+    struct shmout_geometry g = rgba(8, 8);
+    char obj[128], wobj[160], dobj[160];
+    shmout_writer *w;
+
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_GLOBAL, &g, NULL), 0);
+    if (!w)
+        return;
+    shmout_object_name(name, SHMOUT_MEMTYPE_GLOBAL, obj, sizeof(obj));
+    snprintf(wobj, sizeof(wobj), "%s@w", obj);
+    snprintf(dobj, sizeof(dobj), "%s@d1", obj);
+    CHECK_EQ(shm_mode(obj), 0644);
+    CHECK_EQ(shm_mode(dobj), 0644);
+    CHECK_EQ(shm_mode(wobj), 0666);
+    shmout_writer_close(w);
+    CHECK_EQ(shmout_remove(name, SHMOUT_MEMTYPE_GLOBAL, 0), 0);
+}
+
+static void test_bad_open_args(void)
+{
+    struct shmout_geometry g = rgba(8, 8), bad = g;
+    struct shmout_writer_options o;
+    shmout_writer *w;
+    shmout_reader *r;
+
+    CHECK_EQ(shmout_writer_open(&w, "a/b", SHMOUT_MEMTYPE_LOCAL, &g, NULL), -EINVAL);
+    CHECK(strstr(shmout_errmsg(), "invalid block name"));
+    CHECK_EQ(shmout_writer_open(&w, tname("x"), 3, &g, NULL), -EINVAL);
+    CHECK_EQ(shmout_writer_open(&w, tname("x"), SHMOUT_MEMTYPE_LOCAL, NULL, NULL), -EINVAL);
+    bad.nb_planes = 0;
+    CHECK_EQ(shmout_writer_open(&w, tname("x"), SHMOUT_MEMTYPE_LOCAL, &bad, NULL), -EINVAL);
+    CHECK(strstr(shmout_errmsg(), "geometry"));
+    bad = g;
+    bad.pix_fmt = 7777;
+    CHECK_EQ(shmout_writer_open(&w, tname("x"), SHMOUT_MEMTYPE_LOCAL, &bad, NULL), -EINVAL);
+    CHECK(strstr(shmout_errmsg(), "unknown pixel format code 7777"));
+    shmout_writer_options_default(&o);
+    o.slots = 1;
+    CHECK_EQ(shmout_writer_open(&w, tname("x"), SHMOUT_MEMTYPE_LOCAL, &g, &o), -EINVAL);
+    o.slots = SHMOUT_MAX_SLOTS + 1;
+    CHECK_EQ(shmout_writer_open(&w, tname("x"), SHMOUT_MEMTYPE_LOCAL, &g, &o), -EINVAL);
+    shmout_writer_options_default(&o);
+    o.fill_mode = 6;
+    CHECK_EQ(shmout_writer_open(&w, tname("x"), SHMOUT_MEMTYPE_LOCAL, &g, &o), -EINVAL);
+    shmout_writer_options_default(&o);
+    o.capacity = UINT64_MAX;
+    CHECK_EQ(shmout_writer_open(&w, tname("x"), SHMOUT_MEMTYPE_LOCAL, &g, &o), -EINVAL);
+    CHECK(w == NULL);
+    CHECK_EQ(shmout_reader_open(&r, "", SHMOUT_MEMTYPE_LOCAL, 0), -EINVAL);
+    CHECK_EQ(shmout_reader_open(&r, tname("none"), 0, 0), -EINVAL);
+    CHECK_EQ(shmout_reader_open(&r, tname("none"), SHMOUT_MEMTYPE_LOCAL, 0), -ENOENT);
+    CHECK(strstr(shmout_errmsg(), "start its writer"));
+    {
+        uint64_t t0 = t_now_ms();
+        CHECK_EQ(shmout_reader_open(&r, tname("none"), SHMOUT_MEMTYPE_LOCAL, 150), -ETIMEDOUT);
+        CHECK(t_now_ms() - t0 >= 150);
+    }
+}
+
+/* Child process: open writer, publish n frames, report, then wait forever
+ * (optionally in the middle of a begun frame). */
+static pid_t spawn_writer(const char *name, int frames, int stop_in_frame)
+{
+    struct shmout_geometry g = rgba(16, 16);
+    int pfd[2];
+    pid_t pid;
+    char c = 0;
+
+    if (pipe(pfd) < 0)
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        shmout_writer *w;
+        uint8_t *data[4];
+        int ls[4], i;
+        close(pfd[0]);
+        if (shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL) < 0)
+            _exit(1);
+        for (i = 0; i < frames; i++)
+            t_publish(w);
+        if (stop_in_frame) {
+            shmout_writer_begin_frame(w, data, ls);
+            memset(data[0], 0xee, 100);          /* half-written frame */
+        }
+        c = 1;
+        if (write(pfd[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(pfd[1]);
+    if (read(pfd[0], &c, 1) != 1)
+        c = 0;
+    close(pfd[0]);
+    if (!c) {
+        waitpid(pid, NULL, 0);
+        return -1;
+    }
+    return pid;
+}
+
+static void test_busy_and_takeover(void)
+{
+    const char *name = tname("busy");
+    struct shmout_geometry g = rgba(16, 16);
+    struct shmout_block_info info;
+    shmout_writer *w, *w2;
+    char expect[64];
+    pid_t pid = spawn_writer(name, 3, 0);
+
+    CHECK(pid > 0);
+    if (pid <= 0)
+        return;
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), -EBUSY);
+    snprintf(expect, sizeof(expect), "in use by pid %d", (int)pid);
+    CHECK(strstr(shmout_errmsg(), expect) != NULL);
+    CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &info), 0);
+    CHECK_EQ(info.status, SHMOUT_STATUS_ACTIVE);
+    CHECK_EQ(info.owner_pid, pid);
+    CHECK_EQ(info.frames, 3);
+    CHECK_EQ(shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0), -EBUSY);
+    CHECK(strstr(shmout_errmsg(), expect) != NULL);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &info), 0);
+    CHECK_EQ(info.status, SHMOUT_STATUS_STALE);
+    CHECK_EQ(info.session, 1);
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    if (!w)
+        return;
+    CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &info), 0);
+    CHECK_EQ(info.status, SHMOUT_STATUS_ACTIVE);
+    CHECK_EQ(info.session, 2);
+    CHECK_EQ(info.owner_pid, getpid());
+    CHECK_EQ(info.frames, 0);
+    CHECK_EQ(info.segment_gen, 2);
+    /* the same process opening twice is also refused */
+    CHECK_EQ(shmout_writer_open(&w2, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), -EBUSY);
+    shmout_writer_close(w);
+    /* a closed block is reused with no cleanup */
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    shmout_writer_close(w);
+    CHECK_EQ(shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    CHECK_EQ(shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0), -ENOENT);
+}
+
+/* "shmout rm --force" under a live writer, then a new writer on the name:
+ * closing the old writer must not remove the new writer's objects. */
+static void test_force_removed_writer(void)
+{
+    const char *name = tname("forced");
+    struct shmout_geometry g = rgba(8, 8);
+    struct shmout_frame_view v;
+    char obj[128], d1[160];
+    shmout_writer *a, *b;
+    shmout_reader *r;
+
+    CHECK_EQ(shmout_writer_open(&a, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    if (!a)
+        return;
+    CHECK_EQ(shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1), 0);
+    CHECK_EQ(shmout_writer_open(&b, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    if (!b)
+        return;
+    t_publish(b);
+    shmout_writer_close(a);
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
+    snprintf(d1, sizeof(d1), "%s@d1", obj);
+    CHECK(shm_exists(d1));
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    if (r) {
+        CHECK_EQ(shmout_reader_status(r), SHMOUT_STATUS_ACTIVE);
+        CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+        CHECK_EQ(t_verify(&v.geometry, v.data, v.linesize, 1), 0);
+        shmout_reader_close(r);
+    }
+    shmout_writer_close(b);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
+}
+
+static void test_wait_wakeup(void)
+{
+    const char *name = tname("wake");
+    struct shmout_geometry g = rgba(8, 8);
+    struct shmout_frame_view v;
+    struct timespec ts;
+    char obj[128], wobj[160];
+    shmout_writer *w;
+    shmout_reader *r;
+    uint64_t t0, lat_ms, now_ns;
+    int i, fast = 0, fd;
+    uint32_t waiters = 99;
+    pid_t pid;
+
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    if (!w || !r)
+        return;
+    t0 = t_now_ms();
+    CHECK_EQ(shmout_reader_wait(r, 120), -ETIMEDOUT);
+    CHECK(t_now_ms() - t0 >= 119);
+    pid = fork();
+    if (pid == 0) {
+        for (i = 0; i < 5; i++) {   /* the forked copy publishes through the same mapping */
+            t_sleep_ms(37);
+            t_publish(w);
+        }
+        _exit(0);
+    }
+    /* a futex wake-up arrives right after publish; the 50 ms liveness slice
+     * alone would make most of these late */
+    for (i = 0; i < 5; i++) {
+        CHECK_EQ(shmout_reader_wait(r, 5000), 0);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+        CHECK_EQ(v.meta.frame_number, i + 1);
+        lat_ms = (now_ns - v.meta.monotonic_ns) / 1000000u;
+        fast += lat_ms < 15;
+    }
+    printf("# %d of 5 wake-ups within 15 ms of publish\n", fast);
+    CHECK(fast >= 4);
+    waitpid(pid, NULL, 0);
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
+    snprintf(wobj, sizeof(wobj), "%s@w", obj);
+    fd = shm_open(wobj, O_RDONLY, 0);
+    CHECK(fd >= 0 && pread(fd, &waiters, 4, 0) == 4);
+    CHECK_EQ(waiters, 0);                 /* every waiter deregistered */
+    close(fd);
+    shmout_reader_close(r);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
+}
+
+static void test_control_and_hints(void)
+{
+    const char *name = tname("ctl");
+    struct shmout_geometry g = rgba(8, 8);
+    struct shmout_block_info info;
+    shmout_writer *w;
+    shmout_reader *r;
+
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    if (!w || !r)
+        return;
+    CHECK_EQ(shmout_writer_get_active(w), 1);
+    CHECK_EQ(shmout_set_active(name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    CHECK_EQ(shmout_writer_get_active(w), 0);
+    CHECK_EQ(shmout_writer_get_control(w) & SHMOUT_CONTROL_ACTIVE, 0);
+    CHECK_EQ(shmout_reader_status(r), SHMOUT_STATUS_INACTIVE);
+    CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &info), 0);
+    CHECK_EQ(info.status, SHMOUT_STATUS_INACTIVE);
+    CHECK_EQ(shmout_writer_set_active(w, 1), 0);
+    CHECK_EQ(shmout_reader_status(r), SHMOUT_STATUS_ACTIVE);
+    CHECK_EQ(shmout_writer_set_active(w, 0), 0);
+    CHECK_EQ(shmout_reader_status(r), SHMOUT_STATUS_INACTIVE);
+    CHECK_EQ(shmout_writer_get_active(w), 0);
+    CHECK_EQ(shmout_set_active(name, SHMOUT_MEMTYPE_LOCAL, 1), 0);
+    CHECK_EQ(shmout_writer_get_active(w), 1);
+    CHECK_EQ(shmout_set_active(tname("nope"), SHMOUT_MEMTYPE_LOCAL, 1), -ENOENT);
+    CHECK_EQ(shmout_writer_set_hints(w, SHMOUT_FILL_BEST, SHMOUT_SMOOTH_MIPMAP), 0);
+    CHECK_EQ(shmout_writer_set_hints(w, 6, 0), -EINVAL);
+    CHECK_EQ(shmout_writer_set_hints(w, 0, 3), -EINVAL);
+    shmout_writer_heartbeat(w);
+    CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &info), 0);
+    CHECK_EQ(info.fill_mode, SHMOUT_FILL_BEST);
+    CHECK_EQ(info.smoothness, SHMOUT_SMOOTH_MIPMAP);
+    CHECK(info.heartbeat_age_ns >= 0 && info.heartbeat_age_ns < 1000000000LL);
+    CHECK_EQ(info.readers, 1);
+    CHECK(!strcmp(info.name, name));
+    shmout_reader_close(r);
+    CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &info), 0);
+    CHECK_EQ(info.readers, 0);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
+}
+
+static void test_geometry_change(void)
+{
+    const char *name = tname("geo");
+    struct shmout_geometry g = rgba(32, 32), small = rgba(8, 8), big = rgba(128, 128), bad;
+    struct shmout_frame_view v;
+    struct shmout_reader_stats st;
+    struct shmout_block_info info;
+    uint64_t gen;
+    char obj[128], d1[160], d2[160];
+    shmout_writer *w;
+    shmout_reader *r;
+
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    if (!w || !r)
+        return;
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
+    snprintf(d1, sizeof(d1), "%s@d1", obj);
+    snprintf(d2, sizeof(d2), "%s@d2", obj);
+    t_publish(w);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    bad = g;
+    bad.nb_planes = 9;
+    CHECK_EQ(shmout_writer_set_geometry(w, &bad), -EINVAL);
+    CHECK_EQ(shmout_writer_set_geometry(w, &small), 0);     /* in place */
+    shmout_writer_geometry(w, &gen);
+    CHECK_EQ(gen, 2);
+    CHECK(shm_exists(d1));
+    CHECK_EQ(shmout_reader_validate(r, &v), 0);             /* old frame untouched */
+    t_publish(w);
+    CHECK_EQ(shmout_reader_wait(r, 1000), 0);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.geometry.width, 8);
+    CHECK_EQ(v.meta.geometry_gen, 2);
+    CHECK_EQ(t_verify(&v.geometry, v.data, v.linesize, 2), 0);
+    CHECK_EQ(shmout_writer_set_geometry(w, &big), 0);       /* new data object */
+    CHECK(!shm_exists(d1));
+    CHECK(shm_exists(d2));
+    CHECK_EQ(t_verify(&v.geometry, v.data, v.linesize, 2), 0);  /* old mapping still valid */
+    CHECK_EQ(shmout_reader_wait(r, 50), -ETIMEDOUT);    /* moves to d2, no new frame */
+    CHECK_EQ(t_verify(&v.geometry, v.data, v.linesize, 2), 0);  /* view valid until acquire */
+    t_publish(w);
+    CHECK_EQ(shmout_reader_wait(r, 1000), 0);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 3);
+    CHECK_EQ(v.meta.geometry_gen, 3);
+    CHECK_EQ(v.geometry.width, 128);
+    CHECK_EQ(t_verify(&v.geometry, v.data, v.linesize, 3), 0);
+    shmout_reader_get_stats(r, &st);
+    CHECK_EQ(st.reattaches, 1);
+    CHECK_EQ(st.geometry_changes, 2);      /* 32x32 -> 8x8 -> 128x128 */
+    /* two moves between acquires: the second one waits for acquire, which
+     * may release the mapping the current view points into */
+    {
+        struct shmout_geometry b2 = rgba(200, 100), b3 = rgba(300, 100);
+        CHECK_EQ(shmout_writer_set_geometry(w, &b2), 0);
+        CHECK_EQ(shmout_reader_wait(r, 30), -ETIMEDOUT);     /* maps d3, keeps d2 */
+        CHECK_EQ(t_verify(&v.geometry, v.data, v.linesize, 3), 0);
+        CHECK_EQ(shmout_writer_set_geometry(w, &b3), 0);
+        CHECK_EQ(shmout_reader_wait(r, 1000), 0);            /* d4 pending */
+        CHECK_EQ(t_verify(&v.geometry, v.data, v.linesize, 3), 0);
+        t_publish(w);
+        CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+        CHECK_EQ(v.meta.frame_number, 4);
+        CHECK_EQ(v.geometry.width, 300);
+        CHECK_EQ(t_verify(&v.geometry, v.data, v.linesize, 4), 0);
+        shmout_reader_get_stats(r, &st);
+        CHECK_EQ(st.reattaches, 3);
+    }
+    CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &info), 0);
+    CHECK_EQ(info.geometry.width, 300);
+    CHECK_EQ(info.geometry_gen, 5);
+    CHECK_EQ(info.segment_gen, 4);
+    CHECK_EQ(info.capacity, 300 * 100 * 4);
+    shmout_reader_close(r);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
+}
+
+static void test_reader_follows_restart(void)
+{
+    const char *name = tname("restart");
+    struct shmout_geometry g = rgba(8, 8);
+    struct shmout_frame_view v;
+    shmout_writer *w;
+    shmout_reader *r;
+
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    if (!w || !r)
+        return;
+    t_publish(w);
+    t_publish(w);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    shmout_writer_close(w);
+    CHECK_EQ(shmout_reader_wait(r, 1000), -ESHUTDOWN);
+    CHECK_EQ(shmout_reader_wait(r, 50), -ESHUTDOWN);       /* level at timeout */
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    t_publish(w);
+    CHECK_EQ(shmout_reader_wait(r, 1000), 0);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 1);                      /* new session */
+    CHECK_EQ(t_verify(&v.geometry, v.data, v.linesize, 1), 0);
+    shmout_writer_close(w);
+    /* removed and created again: a new inode, the reader follows too */
+    CHECK_EQ(shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    t_publish(w);
+    t_publish(w);
+    CHECK_EQ(shmout_reader_wait(r, 2000), -ESHUTDOWN);     /* edge seen on the old object */
+    CHECK_EQ(shmout_reader_wait(r, 2000), 0);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 2);
+    CHECK_EQ(shmout_reader_status(r), SHMOUT_STATUS_ACTIVE);
+    shmout_reader_close(r);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
+}
+
+static void test_foreign_objects(void)
+{
+    const char *name = tname("foreign");
+    struct shmout_geometry g = rgba(8, 8);
+    char obj[128];
+    shmout_writer *w;
+    shmout_reader *r;
+    int fd;
+
+    /* an object of the wrong size squatting on the name */
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
+    fd = shm_open(obj, O_RDWR | O_CREAT | O_EXCL, 0600);
+    CHECK(fd >= 0);
+    CHECK_EQ(ftruncate(fd, 100), 0);
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), -EPROTO);
+    CHECK(strstr(shmout_errmsg(), "shmout rm"));
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), -EPROTO);
+    /* right size, but not a shmout header */
+    CHECK_EQ(ftruncate(fd, 4096), 0);
+    CHECK_EQ(pwrite(fd, "garbage!", 8, 0), 8);
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), -EPROTO);
+    CHECK(strstr(shmout_errmsg(), "incompatible or corrupt"));
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), -EPROTO);
+    CHECK(strstr(shmout_errmsg(), "bad magic"));
+    /* owned by another user */
+    if (geteuid() == 0) {
+        CHECK_EQ(ftruncate(fd, 0), 0);
+        CHECK_EQ(fchown(fd, 65534, 65534), 0);
+        CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), -EPERM);
+        CHECK(strstr(shmout_errmsg(), "uid 65534"));
+        CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), -EPERM);
+    }
+    close(fd);
+    CHECK_EQ(shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1), 0);
+}
+
+/* Another user (nobody) reads a global block: read-only access works,
+ * including waiting; writing, toggling and taking it over do not. */
+static void test_other_user(void)
+{
+    const char *name = tname("other");
+    struct shmout_geometry g = rgba(8, 8);
+    shmout_writer *w;
+    int status;
+    pid_t pid;
+
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_GLOBAL, &g, NULL), 0);
+    if (!w)
+        return;
+    t_publish(w);
+    pid = fork();
+    if (pid == 0) {
+        struct shmout_frame_view v;
+        shmout_writer *w2;
+        shmout_reader *r, *r2;
+        if (setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(10);
+        if (shmout_reader_open(&r, name, SHMOUT_MEMTYPE_GLOBAL, 0) < 0)
+            _exit(11);
+        if (shmout_reader_acquire(r, &v) < 0 || t_verify(&v.geometry, v.data, v.linesize, 1))
+            _exit(12);
+        if (shmout_reader_wait(r, 2000) != 0)            /* the parent publishes frame 2 */
+            _exit(13);
+        if (shmout_reader_acquire(r, &v) < 0 || v.meta.frame_number != 2)
+            _exit(14);
+        if (shmout_writer_open(&w2, name, SHMOUT_MEMTYPE_GLOBAL, &g, NULL) != -EACCES)
+            _exit(15);
+        if (shmout_set_active(name, SHMOUT_MEMTYPE_GLOBAL, 0) != -EACCES)
+            _exit(16);
+        if (shmout_reader_open(&r2, name, SHMOUT_MEMTYPE_LOCAL, 0) != -ENOENT)
+            _exit(17);                                   /* root's local name is not ours */
+        shmout_reader_close(r);
+        _exit(0);
+    }
+    t_sleep_ms(100);
+    t_publish(w);
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    CHECK_EQ(shmout_writer_get_active(w), 1);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_GLOBAL, 0);
+}
+
+static void test_list(void)
+{
+    const char *a = tname("lsA"), *b = tname("lsB");
+    struct shmout_geometry g = rgba(8, 8);
+    struct shmout_block_info *list;
+    shmout_writer *wa, *wb;
+    size_t n, i;
+    int found = 0;
+
+    CHECK_EQ(shmout_writer_open(&wa, a, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    CHECK_EQ(shmout_writer_open(&wb, b, SHMOUT_MEMTYPE_GLOBAL, &g, NULL), 0);
+    if (!wa || !wb)
+        return;
+    t_publish(wa);
+    CHECK_EQ(shmout_list(&list, &n), 0);
+    for (i = 0; i < n; i++) {
+        if (!strcmp(list[i].name, a)) {
+            found++;
+            CHECK_EQ(list[i].memtype, SHMOUT_MEMTYPE_LOCAL);
+            CHECK_EQ(list[i].frames, 1);
+            CHECK(list[i].last_frame_age_ns >= 0);
+        }
+        if (!strcmp(list[i].name, b)) {
+            found++;
+            CHECK_EQ(list[i].memtype, SHMOUT_MEMTYPE_GLOBAL);
+            CHECK_EQ(list[i].frames, 0);
+            CHECK_EQ(list[i].last_frame_age_ns, -1);
+        }
+    }
+    CHECK_EQ(found, 2);
+    free(list);
+    shmout_writer_close(wa);
+    shmout_writer_close(wb);
+    shmout_remove(a, SHMOUT_MEMTYPE_LOCAL, 0);
+    shmout_remove(b, SHMOUT_MEMTYPE_GLOBAL, 0);
+}
+
+/* Run with a tiny tmpfs on /dev/shm (see run_tests.sh). */
+static void test_enospc(void)
+{
+    const char *name = tname("nospc");
+    struct shmout_geometry big = rgba(1024, 1024), small = rgba(16, 16);
+    shmout_writer *w;
+    char obj[128], d[160];
+    int i;
+
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &big, NULL), -ENOSPC);
+    CHECK(strstr(shmout_errmsg(), "/dev/shm is full") != NULL);
+    CHECK(strstr(shmout_errmsg(), name) != NULL);
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
+    snprintf(d, sizeof(d), "%s@d1", obj);
+    CHECK(!shm_exists(d));                          /* nothing half-made left behind */
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &small, NULL), 0);
+    if (!w)
+        return;
+    CHECK_EQ(t_publish(w), 0);
+    CHECK_EQ(shmout_writer_set_geometry(w, &big), -ENOSPC);
+    for (i = 0; i < 5; i++)                         /* still works with the old geometry */
+        CHECK_EQ(t_publish(w), 0);
+    CHECK_EQ(shmout_writer_frames(w), 6);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--enospc")) {
+        RUN(test_enospc);
+        return t_failed_total != 0;
+    }
+    RUN(test_names);
+    RUN(test_formats);
+    RUN(test_write_read);
+    RUN(test_global_modes);
+    RUN(test_bad_open_args);
+    RUN(test_busy_and_takeover);
+    RUN(test_force_removed_writer);
+    RUN(test_wait_wakeup);
+    RUN(test_control_and_hints);
+    RUN(test_geometry_change);
+    RUN(test_reader_follows_restart);
+    RUN(test_foreign_objects);
+    if (geteuid() == 0)
+        RUN(test_other_user);
+    else
+        SKIP(test_other_user, "needs root to switch to uid 65534");
+    RUN(test_list);
+    return t_failed_total != 0;
+}
