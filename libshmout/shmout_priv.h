@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 the shmout authors
+ *
+ * shmout_priv.h - declarations shared between the libshmout source files
+ * (not installed). Everything here is internal: names start with shmout_priv_.
+ */
+#ifndef SHMOUT_PRIV_H
+#define SHMOUT_PRIV_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shmout.h"
+
+#define SHMOUT_PRIV_SHM_DIR "/dev/shm"
+#define SHMOUT_PRIV_OBJ_LEN 128      /* buffer size for object names */
+#define SHMOUT_PRIV_MAX_CAPACITY (UINT64_C(1) << 40)   /* 1 TiB per slot */
+#define SHMOUT_PRIV_SLICE_MS 50      /* liveness check interval while waiting */
+
+/* Atomic views of fields of the shared structs (plain fixed-width types in
+ * shmout_protocol.h). _Atomic uint32_t/uint64_t have the size and alignment
+ * of the plain types on every Linux ABI we build for (checked below). */
+#define SHMOUT_A32(p) ((_Atomic uint32_t *)(void *)(uintptr_t)(p))
+#define SHMOUT_A64(p) ((_Atomic uint64_t *)(void *)(uintptr_t)(p))
+_Static_assert(sizeof(_Atomic uint64_t) == 8 && _Alignof(_Atomic uint64_t) == 8,
+               "64-bit atomics must match uint64_t");
+_Static_assert(sizeof(_Atomic uint32_t) == 4, "32-bit atomics must match uint32_t");
+
+/* Seqlock fences. GCC warns (-Wtsan) that ThreadSanitizer does not model
+ * atomic_thread_fence, so GCC TSan builds call an out-of-line copy compiled
+ * with that warning off; the fence is still a real fence, and the racy
+ * copies it orders are deliberately not instrumented (shmout_priv_shared_copy). */
+#if defined(__SANITIZE_THREAD__) && !defined(__clang__)
+void shmout_priv_fence(memory_order order);
+#define SHMOUT_FENCE(order) shmout_priv_fence(order)
+#else
+#define SHMOUT_FENCE(order) atomic_thread_fence(order)
+#endif
+
+/* errors: set the thread-local message, return err */
+int shmout_priv_fail(int err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* time */
+uint64_t shmout_priv_now_ns(int clock_id);
+
+/* /proc/PID/stat field 22 (start time in clock ticks), 0 if unknown */
+uint64_t shmout_priv_proc_starttime(pid_t pid);
+
+/* futex on a shared (non-private) 32-bit word */
+int shmout_priv_futex_wait(const uint32_t *addr, uint32_t expected, int timeout_ms);
+void shmout_priv_futex_wake_all(const uint32_t *addr);
+
+/* Writer lock: OFD write lock on byte 0 of the primary object.
+ * Reader lock: OFD read lock on byte 1 (only used to count readers). */
+int shmout_priv_lock_writer(int fd);                /* 0 or -EBUSY/-errno */
+int shmout_priv_writer_alive(int fd);               /* 1 alive, 0 not, <0 error */
+int shmout_priv_lock_reader(int fd);
+int shmout_priv_count_readers(int fd);              /* >= 0 or -1 unknown */
+
+/* object names */
+int shmout_priv_data_name(char *buf, size_t len, const char *obj, uint32_t gen);
+int shmout_priv_wait_name(char *buf, size_t len, const char *obj);
+void shmout_priv_unlink_data_objects(const char *obj);   /* all obj@d* */
+
+/* Copy bytes from shared memory that another process may be writing at the
+ * same time (seqlock read side). Not instrumented by ThreadSanitizer: the
+ * race is intended and the copy is validated by the sequence check. */
+void shmout_priv_shared_copy(void *dst, const void *src, size_t n);
+
+/* Validation of untrusted shared memory. Each copies the structure out of
+ * the mapping into *out (so later checks cannot be raced) and checks it.
+ * Return 0, -EAGAIN (primary not initialised yet) or -EPROTO with message. */
+int shmout_priv_validate_header(const void *map, size_t map_size,
+                                struct shmout_header *out);
+int shmout_priv_validate_segment(const void *map, size_t map_size,
+                                 struct shmout_segment_header *out);
+/* checks a snapshot of a slot descriptor of frame n against its segment */
+int shmout_priv_validate_slot(const struct shmout_slot_desc *desc,
+                              const struct shmout_segment_header *seg, uint64_t n);
+/* consistent snapshot of the announced geometry (seqlock), -EAGAIN if the
+ * writer kept changing it */
+int shmout_priv_read_geometry(const struct shmout_header *h,
+                              struct shmout_geometry *g, uint64_t *gen);
+
+/* status from a header snapshot plus the liveness lock */
+int shmout_priv_status(const struct shmout_header *snap, int primary_fd);
+
+/* shmout_geometry_check plus: the code must be one this version knows or
+ * OTHER (readers accept unknown codes, writers may not produce them) */
+int shmout_priv_writer_geometry_check(const struct shmout_geometry *g);
+
+/* segment layout arithmetic; 0 or -EINVAL on overflow */
+int shmout_priv_segment_layout(uint32_t slots, uint64_t capacity,
+                               uint64_t *data_offset, uint64_t *data_stride,
+                               uint64_t *size);
+
+#endif /* SHMOUT_PRIV_H */

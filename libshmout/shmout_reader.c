@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 the shmout authors
+ *
+ * shmout_reader.c - the reader side: attach read-only, follow the writer to
+ * new data objects and new sessions, wait for frames on the futex word,
+ * zero-copy acquire/validate and torn-read-free copy-out, liveness status.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shmout_priv.h"
+
+#define MAX_TRIES 1000
+
+struct rseg {
+    const uint8_t *map;
+    size_t size;
+    uint32_t gen;
+    struct shmout_segment_header snap;     /* validated snapshot */
+};
+
+struct shmout_reader {
+    char obj[SHMOUT_PRIV_OBJ_LEN];
+    char name[SHMOUT_NAME_MAX + 1];
+    int memtype;
+    int fd;                                /* primary object, read-only */
+    ino_t ino;
+    const struct shmout_header *hdr;
+    struct shmout_wait_page *wait;         /* NULL if not writable for us */
+    struct rseg cur, retired;
+    int force_remap;
+    uint32_t missing_gen;                  /* announced data object we could not open */
+    uint64_t session;                      /* session of cur */
+    uint64_t last;                         /* last frame number returned */
+    uint64_t last_geometry_gen, last_session;  /* of the last frame returned */
+    int last_status;
+    struct shmout_reader_stats st;
+};
+
+static void unmap_seg(struct rseg *s)
+{
+    if (s->map)
+        munmap((void *)(uintptr_t)s->map, s->size);
+    memset(s, 0, sizeof(*s));
+}
+
+static void detach_primary(shmout_reader *r)
+{
+    if (r->wait)
+        munmap(r->wait, SHMOUT_WAIT_SIZE);
+    if (r->hdr)
+        munmap((void *)(uintptr_t)r->hdr, SHMOUT_PRIMARY_SIZE);
+    if (r->fd >= 0)
+        close(r->fd);
+    r->wait = NULL;
+    r->hdr = NULL;
+    r->fd = -1;
+}
+
+/* Attach the primary object. -ENOENT/-EAGAIN: not there or not ready yet. */
+static int attach_primary(shmout_reader *r)
+{
+    struct shmout_header snap;
+    char wname[SHMOUT_PRIV_OBJ_LEN];
+    struct stat st;
+    void *map;
+    int fd, wfd, ret;
+
+    fd = shm_open(r->obj, O_RDONLY, 0);
+    if (fd < 0 && errno == ENOENT)
+        return shmout_priv_fail(-ENOENT, "no shared-memory block '%s' (%s) exists; start "
+                                "its writer first", r->name, shmout_memtype_name(r->memtype));
+    if (fd < 0)
+        return shmout_priv_fail(-errno, "cannot open shared-memory block '%s' (%s): %s",
+                                r->name, r->obj, strerror(errno));
+    if (fstat(fd, &st) < 0) {
+        ret = shmout_priv_fail(-errno, "fstat of %s failed: %s", r->obj, strerror(errno));
+        goto fail;
+    }
+    if (r->memtype == SHMOUT_MEMTYPE_LOCAL && st.st_uid != geteuid()) {
+        ret = shmout_priv_fail(-EPERM, "local block %s belongs to uid %u, not to you; "
+                               "refusing to read it", r->obj, (unsigned)st.st_uid);
+        goto fail;
+    }
+    if (st.st_size == 0) {
+        ret = shmout_priv_fail(-EAGAIN, "block '%s' is still being set up", r->name);
+        goto fail;
+    }
+    if (st.st_size != SHMOUT_PRIMARY_SIZE) {
+        ret = shmout_priv_fail(-EPROTO, "shared-memory object %s has %lld bytes, not %u: "
+                               "not a shmout block", r->obj, (long long)st.st_size,
+                               SHMOUT_PRIMARY_SIZE);
+        goto fail;
+    }
+    map = mmap(NULL, SHMOUT_PRIMARY_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) {
+        ret = shmout_priv_fail(-errno, "mmap of %s failed: %s", r->obj, strerror(errno));
+        goto fail;
+    }
+    ret = shmout_priv_validate_header(map, SHMOUT_PRIMARY_SIZE, &snap);
+    if (ret < 0) {
+        munmap(map, SHMOUT_PRIMARY_SIZE);
+        goto fail;
+    }
+    detach_primary(r);
+    r->fd = fd;
+    r->ino = st.st_ino;
+    r->hdr = map;
+    shmout_priv_lock_reader(fd);    /* only for counting readers */
+    if (shmout_priv_wait_name(wname, sizeof(wname), r->obj) == 0 &&
+        (wfd = shm_open(wname, O_RDWR, 0)) >= 0) {
+        if (fstat(wfd, &st) == 0 && st.st_size >= SHMOUT_WAIT_SIZE) {
+            map = mmap(NULL, SHMOUT_WAIT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, wfd, 0);
+            r->wait = map == MAP_FAILED ? NULL : map;
+        }
+        close(wfd);
+    }
+    r->force_remap = 1;
+    return 0;
+fail:
+    close(fd);
+    return ret;
+}
+
+/* Follow header.segment_gen. Returns 0, 1 if a remap is due but the
+ * retired mapping may still be in use (may_unmap == 0), or -EPROTO. */
+static int refresh_segment(shmout_reader *r, int may_unmap)
+{
+    char dname[SHMOUT_PRIV_OBJ_LEN];
+    struct rseg n;
+    struct stat st;
+    uint32_t gen;
+    void *map;
+    int fd, ret;
+
+    gen = atomic_load_explicit(SHMOUT_A32(&r->hdr->segment_gen), memory_order_acquire);
+    if (r->cur.map && gen == r->cur.gen && !r->force_remap)
+        return 0;
+    if (r->retired.map) {
+        if (!may_unmap)
+            return 1;
+        unmap_seg(&r->retired);
+    }
+    if (shmout_priv_data_name(dname, sizeof(dname), r->obj, gen) < 0)
+        return 0;
+    fd = shm_open(dname, O_RDONLY, 0);
+    if (fd < 0) {
+        r->missing_gen = gen;        /* closed, or moved on again: keep what we have */
+        return 0;
+    }
+    if (fstat(fd, &st) < 0) {
+        ret = shmout_priv_fail(-errno, "fstat of %s failed: %s", dname, strerror(errno));
+        close(fd);
+        return ret;
+    }
+    if (st.st_size < (off_t)sizeof(struct shmout_segment_header) ||
+        (uint64_t)st.st_size > SIZE_MAX) {
+        close(fd);
+        return shmout_priv_fail(-EPROTO, "corrupt block: data object %s has %lld bytes",
+                                dname, (long long)st.st_size);
+    }
+    memset(&n, 0, sizeof(n));
+    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return shmout_priv_fail(-errno, "mmap of %s failed: %s", dname, strerror(errno));
+    n.map = map;
+    n.size = (size_t)st.st_size;
+    n.gen = gen;
+    ret = shmout_priv_validate_segment(map, n.size, &n.snap);
+    if (ret == 0 && n.snap.segment_gen != gen)
+        ret = shmout_priv_fail(-EPROTO, "corrupt block: data object %s says generation %u",
+                               dname, (unsigned)n.snap.segment_gen);
+    if (ret < 0) {
+        unmap_seg(&n);
+        return ret;
+    }
+    if (r->cur.map) {
+        r->retired = r->cur;
+        r->st.reattaches++;
+    }
+    r->cur = n;
+    r->force_remap = 0;
+    if (n.snap.session != r->session) {
+        r->session = n.snap.session;
+        r->last = 0;                 /* a new writer: frame numbers restart */
+    }
+    return 0;
+}
+
+int shmout_reader_open(shmout_reader **rp, const char *name, int memtype, int timeout_ms)
+{
+    struct timespec pause = { 0, 20 * 1000000L };
+    uint64_t deadline = 0;
+    shmout_reader *r;
+    int ret;
+
+    *rp = NULL;
+    r = calloc(1, sizeof(*r));
+    if (!r)
+        return shmout_priv_fail(-ENOMEM, "out of memory");
+    r->fd = -1;
+    r->last_status = -1;
+    ret = shmout_object_name(name, memtype, r->obj, sizeof(r->obj));
+    if (ret < 0)
+        goto fail;
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    r->memtype = memtype;
+    if (timeout_ms > 0)
+        deadline = shmout_priv_now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000u;
+    while ((ret = attach_primary(r)) == -ENOENT || ret == -EAGAIN) {
+        if (timeout_ms == 0)
+            goto fail;
+        if (timeout_ms > 0 && shmout_priv_now_ns(CLOCK_MONOTONIC) >= deadline) {
+            ret = shmout_priv_fail(-ETIMEDOUT, "no writer created block '%s' (%s) within "
+                                   "%d ms", name, shmout_memtype_name(memtype), timeout_ms);
+            goto fail;
+        }
+        nanosleep(&pause, NULL);
+    }
+    if (ret < 0)
+        goto fail;
+    ret = refresh_segment(r, 1);
+    if (ret < 0)
+        goto fail;
+    *rp = r;
+    return 0;
+fail:
+    shmout_reader_close(r);
+    return ret;
+}
+
+static uint64_t latest(const shmout_reader *r)
+{
+    const struct shmout_segment_header *sh = (const void *)r->cur.map;
+
+    return r->cur.map ? atomic_load_explicit(SHMOUT_A64(&sh->latest_frame),
+                                             memory_order_acquire) : 0;
+}
+
+/* If the name now refers to a different primary object (the block was
+ * removed and created again), move to it. */
+static void follow_new_primary(shmout_reader *r)
+{
+    char path[SHMOUT_PRIV_OBJ_LEN + 16];
+    struct stat st;
+
+    snprintf(path, sizeof(path), SHMOUT_PRIV_SHM_DIR "%s", r->obj);
+    if (stat(path, &st) == 0 && st.st_ino != r->ino && !r->retired.map)
+        attach_primary(r);
+}
+
+static int status_code(int status)
+{
+    return status == SHMOUT_STATUS_STALE ? -ESTALE :
+           status == SHMOUT_STATUS_CLOSED ? -ESHUTDOWN : -ETIMEDOUT;
+}
+
+int shmout_reader_wait(shmout_reader *r, int timeout_ms)
+{
+    uint64_t now, deadline = 0;
+    uint32_t w0, gen;
+    int ret, status, slice;
+
+    if (timeout_ms > 0)
+        deadline = shmout_priv_now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000u;
+    for (;;) {
+        ret = refresh_segment(r, 0);
+        if (ret < 0)
+            return ret;
+        if (ret == 1)
+            return 0;                /* new data object: acquire will move to it */
+        status = shmout_priv_status(r->hdr, r->fd);
+        if (status < 0)
+            return shmout_priv_fail(status, "liveness check failed: %s", strerror(-status));
+        if (status == SHMOUT_STATUS_STALE || status == SHMOUT_STATUS_CLOSED) {
+            if (status != r->last_status) {
+                r->last_status = status;
+                return shmout_priv_fail(status_code(status), "the writer of block '%s' %s",
+                                        r->name, status == SHMOUT_STATUS_STALE ?
+                                        "died (block is stale)" : "closed the block");
+            }
+            follow_new_primary(r);
+        } else {
+            r->last_status = status;
+        }
+        if (r->wait)
+            atomic_fetch_add_explicit(SHMOUT_A32(&r->wait->waiters), 1, memory_order_seq_cst);
+        w0 = atomic_load_explicit(SHMOUT_A32(&r->hdr->wake_word), memory_order_seq_cst);
+        gen = atomic_load_explicit(SHMOUT_A32(&r->hdr->segment_gen), memory_order_acquire);
+        now = shmout_priv_now_ns(CLOCK_MONOTONIC);
+        if (latest(r) > r->last) {
+            ret = 1;
+        } else if (timeout_ms == 0 || (timeout_ms > 0 && now >= deadline)) {
+            ret = 2;
+        } else if (gen != r->cur.gen && gen != r->missing_gen) {
+            ret = 0;                 /* moved since the refresh above: look again */
+        } else {
+            slice = r->wait ? SHMOUT_PRIV_SLICE_MS : 5;
+            if (timeout_ms > 0 && (deadline - now) / 1000000u < (uint64_t)slice)
+                slice = (int)((deadline - now) / 1000000u) + 1;
+            shmout_priv_futex_wait(&r->hdr->wake_word, w0, slice);
+            ret = 0;
+        }
+        if (r->wait)
+            atomic_fetch_sub_explicit(SHMOUT_A32(&r->wait->waiters), 1, memory_order_seq_cst);
+        if (ret == 1)
+            return 0;
+        if (ret == 2) {
+            ret = status_code(status);
+            return shmout_priv_fail(ret, "%s", ret == -ETIMEDOUT ?
+                                    "no new frame before the timeout" :
+                                    "the writer of the block is gone");
+        }
+    }
+}
+
+/* Newest complete frame's descriptor, consistent snapshot. */
+static int grab(shmout_reader *r, struct shmout_frame_view *v)
+{
+    const struct shmout_segment_header *sh = &r->cur.snap;
+    const struct shmout_slot_desc *d;
+    struct shmout_slot_desc snap;
+    uint64_t n, s1, s2;
+    const uint8_t *base;
+    int tries, ret;
+    unsigned p;
+
+    unmap_seg(&r->retired);
+    ret = refresh_segment(r, 1);
+    if (ret < 0)
+        return ret;
+    for (tries = 0; r->cur.map && tries < MAX_TRIES; tries++) {
+        n = latest(r);
+        if (n == 0)
+            break;
+        d = (const void *)(r->cur.map + sh->slot_table_offset +
+                           (n % sh->slot_count) * sh->slot_desc_size);
+        s1 = atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_acquire);
+        if (s1 != 2 * n) {
+            r->st.torn_retries++;
+            continue;
+        }
+        shmout_priv_shared_copy(&snap, d, sizeof(snap));
+        SHMOUT_FENCE(memory_order_acquire);
+        s2 = atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_relaxed);
+        if (s1 != s2) {
+            r->st.torn_retries++;
+            continue;
+        }
+        ret = shmout_priv_validate_slot(&snap, sh, n);
+        if (ret < 0)
+            return ret;
+        base = r->cur.map + sh->data_offset + (n % sh->slot_count) * sh->data_stride;
+        memset(v, 0, sizeof(*v));
+        v->geometry = snap.geometry;
+        v->meta = snap.meta;
+        for (p = 0; p < snap.geometry.nb_planes; p++) {
+            v->data[p] = base + snap.geometry.plane_offset[p];
+            v->linesize[p] = (int)snap.geometry.plane_linesize[p];
+        }
+        v->priv_slot = d;
+        v->priv_seq = s1;
+        return 0;
+    }
+    return shmout_priv_fail(-EAGAIN, tries == MAX_TRIES ? "the writer kept overwriting the "
+                            "frame being read" : "no frame has been published in block '%s' "
+                            "yet", r->name);
+}
+
+static void account(shmout_reader *r, const struct shmout_frame_meta *m)
+{
+    if (m->frame_number <= r->last)
+        return;
+    if (r->last)
+        r->st.frames_skipped += m->frame_number - r->last - 1;
+    if (r->st.frames_seen && (m->geometry_gen != r->last_geometry_gen ||
+                              r->session != r->last_session))
+        r->st.geometry_changes++;
+    r->st.frames_seen++;
+    r->last = m->frame_number;
+    r->last_geometry_gen = m->geometry_gen;
+    r->last_session = r->session;
+}
+
+int shmout_reader_acquire(shmout_reader *r, struct shmout_frame_view *v)
+{
+    int ret = grab(r, v);
+
+    if (ret == 0)
+        account(r, &v->meta);
+    return ret;
+}
+
+int shmout_reader_validate(shmout_reader *r, const struct shmout_frame_view *v)
+{
+    const struct shmout_slot_desc *d = v->priv_slot;
+
+    SHMOUT_FENCE(memory_order_acquire);
+    if (atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_relaxed) == v->priv_seq)
+        return 0;
+    r->st.torn_retries++;
+    return shmout_priv_fail(-EAGAIN, "frame %llu was overwritten while it was being read",
+                            (unsigned long long)v->meta.frame_number);
+}
+
+static int same_layout(const struct shmout_geometry *a, const struct shmout_geometry *b)
+{
+    unsigned p;
+
+    if (a->width != b->width || a->height != b->height || a->pix_fmt != b->pix_fmt ||
+        a->nb_planes != b->nb_planes || strncmp(a->pix_fmt_name, b->pix_fmt_name,
+                                                sizeof(a->pix_fmt_name)))
+        return 0;
+    for (p = 0; p < a->nb_planes && p < SHMOUT_MAX_PLANES; p++)
+        if (a->plane_bytewidth[p] != b->plane_bytewidth[p] ||
+            a->plane_height[p] != b->plane_height[p])
+            return 0;
+    return 1;
+}
+
+int shmout_reader_read(shmout_reader *r, const struct shmout_geometry *want,
+                       uint8_t *const dst[4], const int dst_linesize[4],
+                       struct shmout_geometry *out_geometry,
+                       struct shmout_frame_meta *out_meta)
+{
+    struct shmout_frame_view v;
+    unsigned p, y;
+    int tries, ret;
+
+    if (!want || !dst || !dst_linesize)
+        return shmout_priv_fail(-EINVAL, "shmout_reader_read needs want, dst and dst_linesize");
+    for (tries = 0; tries < MAX_TRIES; tries++) {
+        ret = grab(r, &v);
+        if (ret < 0)
+            return ret;
+        if (out_geometry)
+            *out_geometry = v.geometry;
+        if (out_meta)
+            *out_meta = v.meta;
+        if (!same_layout(&v.geometry, want))
+            return shmout_priv_fail(-EMSGSIZE, "frame is %ux%u %s, buffers are for %ux%u %s",
+                                    (unsigned)v.geometry.width, (unsigned)v.geometry.height,
+                                    v.geometry.pix_fmt_name, (unsigned)want->width,
+                                    (unsigned)want->height, want->pix_fmt_name);
+        for (p = 0; p < v.geometry.nb_planes; p++)
+            for (y = 0; y < v.geometry.plane_height[p]; y++)
+                shmout_priv_shared_copy(dst[p] + (ptrdiff_t)y * dst_linesize[p],
+                                        v.data[p] + (size_t)y * (size_t)v.linesize[p],
+                                        v.geometry.plane_bytewidth[p]);
+        if (shmout_reader_validate(r, &v) == 0) {
+            account(r, &v.meta);
+            return 0;
+        }
+    }
+    return shmout_priv_fail(-EAGAIN, "the writer kept overwriting the frame being read");
+}
+
+void shmout_reader_get_stats(const shmout_reader *r, struct shmout_reader_stats *st)
+{
+    *st = r->st;
+}
+
+int shmout_reader_status(shmout_reader *r)
+{
+    return shmout_priv_status(r->hdr, r->fd);
+}
+
+void shmout_reader_close(shmout_reader *r)
+{
+    if (!r)
+        return;
+    unmap_seg(&r->cur);
+    unmap_seg(&r->retired);
+    detach_primary(r);
+    free(r);
+}

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 the shmout authors
+ *
+ * shmout_util.c - error messages, block names, clocks, futex and file-lock
+ * helpers used by the writer, the reader and the admin functions.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shmout_priv.h"
+
+static _Thread_local char errmsg_buf[512];
+
+const char *shmout_errmsg(void)
+{
+    return errmsg_buf;
+}
+
+int shmout_priv_fail(int err, const char *fmt, ...)
+{
+    char buf[sizeof(errmsg_buf)];     /* the arguments may include errmsg_buf itself */
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    memcpy(errmsg_buf, buf, sizeof(buf));
+    return err;
+}
+
+const char *shmout_strerror(int err)
+{
+    switch (err) {
+    case 0:            return "success";
+    case -ENOENT:      return "no such shared-memory block";
+    case -EBUSY:       return "block is in use by a live writer";
+    case -ENOSPC:      return "not enough space in /dev/shm";
+    case -EINVAL:      return "invalid argument";
+    case -EPROTO:      return "corrupt or incompatible shared-memory block";
+    case -ESTALE:      return "the writer died (block is stale)";
+    case -ESHUTDOWN:   return "the writer closed the block";
+    case -ETIMEDOUT:   return "timed out";
+    case -EAGAIN:      return "no (intact) frame available, try again";
+    case -EMSGSIZE:    return "frame geometry differs from the caller's buffers";
+    case -EFBIG:       return "frame larger than the reserved capacity";
+    case -EACCES:      return "permission denied";
+    case -EPERM:       return "block owned by another user";
+    case -ENOMEM:      return "out of memory";
+    case -ENAMETOOLONG:return "name too long";
+    default:           return err < 0 ? strerror(-err) : "unknown error";
+    }
+}
+
+int shmout_name_validate(const char *name, char *errbuf, size_t errlen)
+{
+    const char *why = NULL;
+    size_t i, len;
+    int ret;
+
+    if (!name || !*name) {
+        why = "the name is empty";
+    } else {
+        len = strnlen(name, SHMOUT_NAME_MAX + 1);
+        if (len > SHMOUT_NAME_MAX)
+            why = "the name is longer than 63 characters";
+        else if (!isalnum((unsigned char)name[0]) || (unsigned char)name[0] >= 0x80)
+            why = "the name must start with a letter or digit";
+        else if (strstr(name, ".."))
+            why = "the name must not contain \"..\"";
+        for (i = 0; !why && i < len; i++) {
+            unsigned char c = (unsigned char)name[i];
+            if (c >= 0x80 || !(isalnum(c) || c == '_' || c == '-' || c == '.'))
+                why = "the name may only contain A-Z a-z 0-9 _ - .";
+        }
+    }
+    if (!why)
+        return 0;
+    ret = shmout_priv_fail(-EINVAL, "invalid block name: %s (allowed: 1 to 63 "
+                           "characters from A-Z a-z 0-9 _ - ., starting with a "
+                           "letter or digit)", why);
+    if (errbuf && errlen)
+        snprintf(errbuf, errlen, "%s", errmsg_buf);
+    return ret;
+}
+
+int shmout_memtype_parse(const char *s)
+{
+    if (s && !strcmp(s, "local"))
+        return SHMOUT_MEMTYPE_LOCAL;
+    if (s && !strcmp(s, "global"))
+        return SHMOUT_MEMTYPE_GLOBAL;
+    return shmout_priv_fail(-EINVAL, "unknown memtype '%s' (use local or global)",
+                            s ? s : "(null)");
+}
+
+const char *shmout_memtype_name(int memtype)
+{
+    return memtype == SHMOUT_MEMTYPE_LOCAL ? "local" :
+           memtype == SHMOUT_MEMTYPE_GLOBAL ? "global" : "unknown";
+}
+
+int shmout_object_name(const char *name, int memtype, char *buf, size_t len)
+{
+    int ret = shmout_name_validate(name, NULL, 0);
+    int n;
+
+    if (ret < 0)
+        return ret;
+    if (memtype == SHMOUT_MEMTYPE_LOCAL)
+        n = snprintf(buf, len, "/shmout.u%u.%s", (unsigned)geteuid(), name);
+    else if (memtype == SHMOUT_MEMTYPE_GLOBAL)
+        n = snprintf(buf, len, "/shmout.g.%s", name);
+    else
+        return shmout_priv_fail(-EINVAL, "invalid memtype %d (use local or global)", memtype);
+    if (n < 0 || (size_t)n >= len)
+        return shmout_priv_fail(-ENAMETOOLONG, "object name buffer too small");
+    return 0;
+}
+
+int shmout_priv_data_name(char *buf, size_t len, const char *obj, uint32_t gen)
+{
+    int n = snprintf(buf, len, "%s@d%" PRIu32, obj, gen);
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int shmout_priv_wait_name(char *buf, size_t len, const char *obj)
+{
+    int n = snprintf(buf, len, "%s@w", obj);
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+void shmout_priv_unlink_data_objects(const char *obj)
+{
+    char prefix[SHMOUT_PRIV_OBJ_LEN], path[NAME_MAX + 2];
+    struct dirent *de;
+    size_t plen;
+    DIR *dir;
+
+    if (snprintf(prefix, sizeof(prefix), "%s@d", obj + 1) >= (int)sizeof(prefix))
+        return;
+    plen = strlen(prefix);
+    dir = opendir(SHMOUT_PRIV_SHM_DIR);
+    if (!dir)
+        return;
+    while ((de = readdir(dir))) {
+        if (strncmp(de->d_name, prefix, plen))
+            continue;
+        snprintf(path, sizeof(path), "/%s", de->d_name);
+        shm_unlink(path);
+    }
+    closedir(dir);
+}
+
+uint64_t shmout_priv_now_ns(int clock_id)
+{
+    struct timespec ts;
+
+    clock_gettime(clock_id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t shmout_priv_proc_starttime(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long long v = 0;
+    ssize_t n;
+    int fd, field;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    p = strrchr(buf, ')');          /* comm may contain spaces and ')' */
+    if (!p)
+        return 0;
+    /* after ")" comes field 3 (state); skip to field 22 */
+    for (field = 2; field < 22 && p; field++)
+        p = strchr(p + 1, ' ');
+    if (!p || sscanf(p + 1, "%llu", &v) != 1)
+        return 0;
+    return v;
+}
+
+int shmout_priv_futex_wait(const uint32_t *addr, uint32_t expected, int timeout_ms)
+{
+    struct timespec ts;
+    long r;
+
+    ts.tv_sec = timeout_ms / 1000;
+    ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
+    r = syscall(SYS_futex, addr, FUTEX_WAIT, expected, &ts, NULL, 0);
+    return r < 0 ? -errno : 0;
+}
+
+void shmout_priv_futex_wake_all(const uint32_t *addr)
+{
+    syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static int ofd_lock(int fd, int cmd, short type, off_t start, struct flock *fl)
+{
+    memset(fl, 0, sizeof(*fl));
+    fl->l_type = type;
+    fl->l_whence = SEEK_SET;
+    fl->l_start = start;
+    fl->l_len = 1;
+    return fcntl(fd, cmd, fl) < 0 ? -errno : 0;
+}
+
+int shmout_priv_lock_writer(int fd)
+{
+    struct flock fl;
+    int r = ofd_lock(fd, F_OFD_SETLK, F_WRLCK, 0, &fl);
+
+    return r == -EAGAIN || r == -EACCES ? -EBUSY : r;
+}
+
+int shmout_priv_writer_alive(int fd)
+{
+    struct flock fl;
+    int r = ofd_lock(fd, F_OFD_GETLK, F_RDLCK, 0, &fl);
+
+    return r < 0 ? r : fl.l_type != F_UNLCK;
+}
+
+int shmout_priv_lock_reader(int fd)
+{
+    struct flock fl;
+
+    return ofd_lock(fd, F_OFD_SETLK, F_RDLCK, 1, &fl);
+}
+
+int shmout_priv_count_readers(int fd)
+{
+    char line[256], kind[16], mode[16], rw[16];
+    unsigned maj, min;
+    unsigned long long ino, start;
+    struct stat st;
+    int count = 0;
+    FILE *f;
+
+    if (fstat(fd, &st) < 0 || !(f = fopen("/proc/locks", "re")))
+        return -1;
+    while (fgets(line, sizeof(line), f)) {
+        /* "N: OFDLCK ADVISORY  READ -1 00:1a:1234 1 1" */
+        const char *p = strchr(line, ':');
+        if (!p || sscanf(p + 1, "%15s %15s %15s %*s %x:%x:%llu %llu", kind, mode, rw,
+                         &maj, &min, &ino, &start) != 7)
+            continue;
+        if (!strcmp(kind, "OFDLCK") && !strcmp(rw, "READ") && start == 1 &&
+            ino == (unsigned long long)st.st_ino && maj == major(st.st_dev) &&
+            min == minor(st.st_dev))
+            count++;
+    }
+    fclose(f);
+    return count;
+}
+
+#if defined(__has_feature)
+#  if __has_feature(thread_sanitizer)
+#    define SHMOUT_TSAN 1
+#  endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#  define SHMOUT_TSAN 1
+#endif
+
+#if defined(__SANITIZE_THREAD__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wtsan"
+void shmout_priv_fence(memory_order order)
+{
+    atomic_thread_fence(order);
+}
+#endif
+
+#ifdef SHMOUT_TSAN
+/* Under ThreadSanitizer memcpy is intercepted and would report the
+ * intended seqlock race; copy through volatile bytes in an uninstrumented
+ * function instead (slow, TSan builds only). */
+__attribute__((no_sanitize("thread")))
+void shmout_priv_shared_copy(void *dst, const void *src, size_t n)
+{
+    const volatile unsigned char *s = src;
+    unsigned char *d = dst;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        d[i] = s[i];
+}
+#else
+void shmout_priv_shared_copy(void *dst, const void *src, size_t n)
+{
+    memcpy(dst, src, n);
+}
+#endif

@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 the shmout authors
+ *
+ * shmout_writer.c - the writer side: create or take over a block, reserve
+ * its storage, publish frames through the seqlock ring, change geometry
+ * (in place or by moving to a larger data object), control word, hints,
+ * heartbeat and close. The writer never waits for a reader.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shmout_priv.h"
+
+struct segment {
+    uint8_t *map;
+    size_t size;
+    uint32_t gen;
+    ino_t ino;                       /* to unlink only our own object */
+    struct shmout_segment_header *sh;
+};
+
+struct shmout_writer {
+    char obj[SHMOUT_PRIV_OBJ_LEN];
+    char name[SHMOUT_NAME_MAX + 1];
+    int memtype;
+    mode_t mode;
+    int fd;                          /* primary object, holds the writer lock */
+    struct shmout_header *hdr;
+    struct shmout_wait_page *wait;
+    struct segment seg;
+    uint32_t slots;
+    uint64_t session;
+    struct shmout_geometry geom;
+    uint64_t geometry_gen;
+    uint64_t frames;
+    int pending;                     /* begin_frame called, not yet published */
+    uint64_t last_pub_ns;
+    double fps;
+};
+
+void shmout_writer_options_default(struct shmout_writer_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->slots = 3;
+    o->fill_mode = SHMOUT_FILL_FILL;
+    o->smoothness = SHMOUT_SMOOTH_LINEAR;
+    o->active = 1;
+}
+
+static int sys_fail(int err, const char *what, const char *obj)
+{
+    return shmout_priv_fail(-err, "%s of shared-memory object %s failed: %s", what, obj,
+                            strerror(err));
+}
+
+/* Make fd at least size bytes and reserve the storage. */
+static int reserve(int fd, uint64_t size, const char *obj, const char *name)
+{
+    int r;
+
+    if (ftruncate(fd, (off_t)size) < 0)
+        return sys_fail(errno, "ftruncate", obj);
+    r = posix_fallocate(fd, 0, (off_t)size);
+    if (r == ENOSPC)
+        return shmout_priv_fail(-ENOSPC, "/dev/shm is full: %llu bytes needed for block "
+                                "'%s' (ENOSPC); free space in /dev/shm, enlarge it (mount -o "
+                                "remount,size=... /dev/shm) or use a smaller frame or fewer "
+                                "slots", (unsigned long long)size, name);
+    if (r)
+        return sys_fail(r, "posix_fallocate", obj);
+    return 0;
+}
+
+/* Map an object read-write, creating it (mode) if needed; never shrinks.
+ * *ino (if not NULL) receives its inode number. */
+static int open_rw(const char *obj, const char *name, mode_t mode, int excl, uint64_t size,
+                   void **map, ino_t *ino)
+{
+    struct stat st;
+    int fd, ret;
+
+    fd = shm_open(obj, O_RDWR | O_CREAT | (excl ? O_EXCL : 0), mode);
+    if (fd < 0)
+        return sys_fail(errno, "shm_open", obj);
+    if (fstat(fd, &st) < 0) {
+        ret = sys_fail(errno, "fstat", obj);
+        goto fail;
+    }
+    if (st.st_uid != geteuid()) {
+        ret = shmout_priv_fail(-EPERM, "shared-memory object %s belongs to uid %u, not "
+                               "to you; pick another block name", obj, (unsigned)st.st_uid);
+        goto fail;
+    }
+    if (fchmod(fd, mode) < 0) {
+        ret = sys_fail(errno, "fchmod", obj);
+        goto fail;
+    }
+    if ((uint64_t)st.st_size < size && (ret = reserve(fd, size, obj, name)) < 0)
+        goto fail;
+    *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (*map == MAP_FAILED) {
+        ret = sys_fail(errno, "mmap", obj);
+        goto fail;
+    }
+    if (ino)
+        *ino = st.st_ino;
+    close(fd);
+    return 0;
+fail:
+    close(fd);
+    if (excl)
+        shm_unlink(obj);
+    return ret;
+}
+
+static void wake_readers(shmout_writer *w, int always)
+{
+    atomic_fetch_add_explicit(SHMOUT_A32(&w->hdr->wake_word), 1, memory_order_seq_cst);
+    if (always || atomic_load_explicit(SHMOUT_A32(&w->wait->waiters), memory_order_seq_cst))
+        shmout_priv_futex_wake_all(&w->hdr->wake_word);
+}
+
+static int create_segment(shmout_writer *w, uint32_t gen, uint64_t capacity, struct segment *s)
+{
+    char dname[SHMOUT_PRIV_OBJ_LEN];
+    uint64_t off, stride, size;
+    struct shmout_segment_header *sh;
+    void *map;
+    int ret;
+
+    if (shmout_priv_segment_layout(w->slots, capacity, &off, &stride, &size) < 0 ||
+        size > SIZE_MAX)
+        return shmout_priv_fail(-EINVAL, "frame capacity of %llu bytes is too large",
+                                (unsigned long long)capacity);
+    if (shmout_priv_data_name(dname, sizeof(dname), w->obj, gen) < 0)
+        return shmout_priv_fail(-ENAMETOOLONG, "object name too long");
+    shm_unlink(dname);              /* leftover of a crashed writer; we own the name */
+    ret = open_rw(dname, w->name, w->mode, 1, size, &map, &s->ino);
+    if (ret < 0)
+        return ret;
+    s->map = map;
+    s->size = (size_t)size;
+    s->gen = gen;
+    s->sh = sh = map;
+    sh->version_major = SHMOUT_PROTO_MAJOR;
+    sh->version_minor = SHMOUT_PROTO_MINOR;
+    sh->header_size = sizeof(*sh);
+    sh->segment_gen = gen;
+    sh->slot_count = w->slots;
+    sh->session = w->session;
+    sh->slot_table_offset = sizeof(*sh);
+    sh->slot_desc_size = sizeof(struct shmout_slot_desc);
+    sh->data_offset = off;
+    sh->data_stride = stride;
+    sh->capacity = capacity;
+    sh->segment_size = size;
+    atomic_store_explicit(SHMOUT_A64(&sh->magic), SHMOUT_MAGIC_SEGMENT, memory_order_release);
+    return 0;
+}
+
+static void drop_segment(shmout_writer *w, struct segment *s, int unlink_it)
+{
+    char dname[SHMOUT_PRIV_OBJ_LEN], path[SHMOUT_PRIV_OBJ_LEN + 16];
+    struct stat st;
+
+    if (!s->map)
+        return;
+    /* unlink only if the name is still ours ("shmout rm --force" and a new
+     * writer may have reused it meanwhile) */
+    if (unlink_it && shmout_priv_data_name(dname, sizeof(dname), w->obj, s->gen) == 0) {
+        snprintf(path, sizeof(path), SHMOUT_PRIV_SHM_DIR "%s", dname);
+        if (stat(path, &st) == 0 && st.st_ino == s->ino)
+            shm_unlink(dname);
+    }
+    munmap(s->map, s->size);
+    s->map = NULL;
+}
+
+/* Publish geometry + generation through the header's geometry seqlock. */
+static void announce_geometry(shmout_writer *w)
+{
+    _Atomic uint64_t *seq = SHMOUT_A64(&w->hdr->geometry_seq);
+    uint64_t s = atomic_load_explicit(seq, memory_order_relaxed);
+
+    s += s & 1;                     /* a dead writer may have left it odd */
+    atomic_store_explicit(seq, s + 1, memory_order_relaxed);
+    SHMOUT_FENCE(memory_order_release);
+    w->hdr->geometry_gen = w->geometry_gen;
+    memcpy(&w->hdr->geometry, &w->geom, sizeof(w->geom));
+    atomic_store_explicit(seq, s + 2, memory_order_release);
+}
+
+/* Open or create the primary object and take the writer lock. */
+static int open_primary(shmout_writer *w, uint32_t *old_gen, uint64_t *old_session)
+{
+    struct shmout_header *h;
+    struct stat st;
+    int32_t pid = 0;
+    int tries, ret, fd = -1;
+    void *map;
+
+    for (tries = 0; tries < 5 && fd < 0; tries++) {
+        fd = shm_open(w->obj, O_RDWR | O_CREAT | O_EXCL, w->mode);
+        if (fd < 0 && errno == EEXIST)
+            fd = shm_open(w->obj, O_RDWR, 0);
+        if (fd < 0 && errno == EACCES)
+            return shmout_priv_fail(-EACCES, "shared-memory block '%s' (%s) exists and "
+                                    "belongs to another user; pick another name", w->name,
+                                    w->obj);
+        if (fd < 0 && errno != ENOENT)
+            return sys_fail(errno, "shm_open", w->obj);
+    }
+    if (fd < 0)
+        return sys_fail(ENOENT, "shm_open", w->obj);
+    w->fd = fd;
+    if (fstat(fd, &st) < 0)
+        return sys_fail(errno, "fstat", w->obj);
+    if (st.st_uid != geteuid())
+        return shmout_priv_fail(-EPERM, "shared-memory block '%s' (%s) belongs to uid %u; "
+                                "pick another name", w->name, w->obj, (unsigned)st.st_uid);
+    ret = shmout_priv_lock_writer(fd);
+    if (ret == -EBUSY) {
+        if (pread(fd, &pid, sizeof(pid), offsetof(struct shmout_header, owner_pid)) !=
+            (ssize_t)sizeof(pid))
+            pid = 0;
+        return shmout_priv_fail(-EBUSY, "shared-memory block '%s' is in use by pid %d; stop "
+                                "that writer or use another name", w->name, (int)pid);
+    }
+    if (ret < 0)
+        return sys_fail(-ret, "locking", w->obj);
+    if (st.st_size != 0 && st.st_size != SHMOUT_PRIMARY_SIZE)
+        return shmout_priv_fail(-EPROTO, "shared-memory object %s has %lld bytes and is not "
+                                "a shmout block; remove it with 'shmout rm %s --force'",
+                                w->obj, (long long)st.st_size, w->name);
+    if (fchmod(fd, w->mode) < 0)
+        return sys_fail(errno, "fchmod", w->obj);
+    ret = reserve(fd, SHMOUT_PRIMARY_SIZE, w->obj, w->name);
+    if (ret < 0)
+        return ret;
+    map = mmap(NULL, SHMOUT_PRIMARY_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        return sys_fail(errno, "mmap", w->obj);
+    w->hdr = h = map;
+    *old_gen = 0;
+    *old_session = 0;
+    if (h->magic == SHMOUT_MAGIC_HEADER && h->version_major == SHMOUT_PROTO_MAJOR) {
+        *old_gen = h->segment_gen;
+        *old_session = h->session;
+    } else if (h->magic != 0) {
+        return shmout_priv_fail(-EPROTO, "shared-memory object %s holds an incompatible or "
+                                "corrupt block; remove it with 'shmout rm %s --force'",
+                                w->obj, w->name);
+    }
+    return 0;
+}
+
+int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
+                       const struct shmout_geometry *geometry,
+                       const struct shmout_writer_options *opts_in)
+{
+    struct shmout_writer_options opts;
+    char wname[SHMOUT_PRIV_OBJ_LEN];
+    struct shmout_header *h;
+    uint64_t capacity, old_session;
+    uint32_t old_gen, gen;
+    shmout_writer *w;
+    void *wmap;
+    int ret;
+
+    *wp = NULL;
+    if (!geometry)
+        return shmout_priv_fail(-EINVAL, "no geometry given");
+    if (opts_in)
+        opts = *opts_in;
+    else
+        shmout_writer_options_default(&opts);
+    if (opts.slots < SHMOUT_MIN_SLOTS || opts.slots > SHMOUT_MAX_SLOTS)
+        return shmout_priv_fail(-EINVAL, "invalid slot count %u (%u..%u)",
+                                (unsigned)opts.slots, SHMOUT_MIN_SLOTS, SHMOUT_MAX_SLOTS);
+    if (opts.fill_mode > SHMOUT_FILL_NATIVE || opts.smoothness > SHMOUT_SMOOTH_MIPMAP ||
+        opts.active > 1)
+        return shmout_priv_fail(-EINVAL, "invalid fill mode %u, smoothness %u or active %u",
+                                (unsigned)opts.fill_mode, (unsigned)opts.smoothness,
+                                (unsigned)opts.active);
+    if (shmout_priv_writer_geometry_check(geometry) < 0)
+        return -EINVAL;
+    capacity = opts.capacity > geometry->frame_bytes ? opts.capacity : geometry->frame_bytes;
+    if (capacity > SHMOUT_PRIV_MAX_CAPACITY)
+        return shmout_priv_fail(-EINVAL, "capacity of %llu bytes is too large",
+                                (unsigned long long)capacity);
+    w = calloc(1, sizeof(*w));
+    if (!w)
+        return shmout_priv_fail(-ENOMEM, "out of memory");
+    w->fd = -1;
+    ret = shmout_object_name(name, memtype, w->obj, sizeof(w->obj));
+    if (ret < 0)
+        goto fail;
+    snprintf(w->name, sizeof(w->name), "%s", name);
+    w->memtype = memtype;
+    w->mode = memtype == SHMOUT_MEMTYPE_LOCAL ? 0600 : 0644;
+    w->slots = opts.slots;
+    w->geom = *geometry;
+    w->geometry_gen = 1;
+    ret = open_primary(w, &old_gen, &old_session);
+    if (ret < 0)
+        goto fail;
+    h = w->hdr;
+    atomic_store_explicit(SHMOUT_A32(&h->state), SHMOUT_STATE_INIT, memory_order_release);
+    shmout_priv_unlink_data_objects(w->obj);
+    if ((ret = shmout_priv_wait_name(wname, sizeof(wname), w->obj)) < 0)
+        goto fail;
+    ret = open_rw(wname, w->name, memtype == SHMOUT_MEMTYPE_LOCAL ? 0600 : 0666, 0,
+                  SHMOUT_WAIT_SIZE, &wmap, NULL);
+    if (ret < 0)
+        goto fail;
+    w->wait = wmap;
+    w->session = old_session + 1;
+    gen = old_gen + 1 ? old_gen + 1 : 1;
+    ret = create_segment(w, gen, capacity, &w->seg);
+    if (ret < 0)
+        goto fail;
+
+    h->version_major = SHMOUT_PROTO_MAJOR;
+    h->version_minor = SHMOUT_PROTO_MINOR;
+    h->header_size = sizeof(*h);
+    h->byte_order = SHMOUT_BYTE_ORDER_MARK;
+    h->memtype = (uint32_t)memtype;
+    h->owner_pid = (int32_t)getpid();
+    h->owner_uid = (uint32_t)geteuid();
+    h->owner_starttime = shmout_priv_proc_starttime(getpid());
+    h->created_ns = shmout_priv_now_ns(CLOCK_REALTIME);
+    memset(h->name, 0, sizeof(h->name));
+    memcpy(h->name, w->name, strlen(w->name));
+    atomic_store_explicit(SHMOUT_A32(&h->fill_mode), opts.fill_mode, memory_order_relaxed);
+    atomic_store_explicit(SHMOUT_A32(&h->smoothness), opts.smoothness, memory_order_relaxed);
+    atomic_store_explicit(SHMOUT_A32(&h->fps_milli), 0, memory_order_relaxed);
+    atomic_store_explicit(SHMOUT_A32(&h->control), opts.active ? SHMOUT_CONTROL_ACTIVE : 0,
+                          memory_order_relaxed);
+    announce_geometry(w);
+    atomic_store_explicit(SHMOUT_A64(&h->session), w->session, memory_order_relaxed);
+    atomic_store_explicit(SHMOUT_A64(&h->heartbeat_ns), shmout_priv_now_ns(CLOCK_MONOTONIC),
+                          memory_order_relaxed);
+    atomic_store_explicit(SHMOUT_A32(&h->segment_gen), gen, memory_order_release);
+    atomic_store_explicit(SHMOUT_A64(&h->magic), SHMOUT_MAGIC_HEADER, memory_order_release);
+    atomic_store_explicit(SHMOUT_A32(&h->state), SHMOUT_STATE_OPEN, memory_order_release);
+    wake_readers(w, 1);
+    *wp = w;
+    return 0;
+fail:
+    drop_segment(w, &w->seg, 1);
+    if (w->wait)
+        munmap(w->wait, SHMOUT_WAIT_SIZE);
+    if (w->hdr)
+        munmap(w->hdr, SHMOUT_PRIMARY_SIZE);
+    if (w->fd >= 0)
+        close(w->fd);
+    free(w);
+    return ret;
+}
+
+static struct shmout_slot_desc *slot_desc(const shmout_writer *w, uint64_t n)
+{
+    const struct shmout_segment_header *sh = w->seg.sh;
+
+    return (struct shmout_slot_desc *)(void *)(w->seg.map + sh->slot_table_offset +
+                                               (n % w->slots) * sh->slot_desc_size);
+}
+
+int shmout_writer_begin_frame(shmout_writer *w, uint8_t *data[4], int linesize[4])
+{
+    uint64_t n = w->frames + 1;
+    uint8_t *base;
+    unsigned p;
+
+    if (!w->pending) {
+        atomic_store_explicit(SHMOUT_A64(&slot_desc(w, n)->seq), 2 * n - 1,
+                              memory_order_relaxed);
+        SHMOUT_FENCE(memory_order_release);
+        w->pending = 1;
+    }
+    base = w->seg.map + w->seg.sh->data_offset + (n % w->slots) * w->seg.sh->data_stride;
+    for (p = 0; p < 4; p++) {
+        data[p] = p < w->geom.nb_planes ? base + w->geom.plane_offset[p] : NULL;
+        linesize[p] = p < w->geom.nb_planes ? (int)w->geom.plane_linesize[p] : 0;
+    }
+    return 0;
+}
+
+int shmout_writer_publish(shmout_writer *w, struct shmout_frame_meta *meta)
+{
+    struct shmout_slot_desc *d;
+    struct shmout_frame_meta m;
+    uint64_t n = w->frames + 1, now;
+    double inst;
+
+    if (!w->pending)
+        return shmout_priv_fail(-EINVAL, "shmout_writer_publish called without "
+                                "shmout_writer_begin_frame");
+    memset(&m, 0, sizeof(m));
+    m.pts = meta ? meta->pts : SHMOUT_NOPTS;
+    m.duration = meta ? meta->duration : 0;
+    m.tb_num = meta ? meta->tb_num : 0;
+    m.tb_den = meta ? meta->tb_den : 0;
+    m.frame_number = n;
+    m.realtime_ns = shmout_priv_now_ns(CLOCK_REALTIME);
+    m.monotonic_ns = now = shmout_priv_now_ns(CLOCK_MONOTONIC);
+    m.geometry_gen = w->geometry_gen;
+    if (meta)
+        *meta = m;
+    d = slot_desc(w, n);
+    memcpy(&d->meta, &m, sizeof(m));
+    memcpy(&d->geometry, &w->geom, sizeof(w->geom));
+    atomic_store_explicit(SHMOUT_A64(&d->seq), 2 * n, memory_order_release);
+    atomic_store_explicit(SHMOUT_A64(&w->seg.sh->latest_frame), n, memory_order_release);
+    w->frames = n;
+    w->pending = 0;
+    if (w->last_pub_ns && now > w->last_pub_ns) {
+        inst = 1e9 / (double)(now - w->last_pub_ns);
+        w->fps = w->fps > 0 ? w->fps * 0.9 + inst * 0.1 : inst;
+        atomic_store_explicit(SHMOUT_A32(&w->hdr->fps_milli),
+                              w->fps * 1000.0 < 4e9 ? (uint32_t)(w->fps * 1000.0) : 4000000000u,
+                              memory_order_relaxed);
+    }
+    w->last_pub_ns = now;
+    atomic_store_explicit(SHMOUT_A64(&w->hdr->heartbeat_ns), now, memory_order_relaxed);
+    wake_readers(w, 0);
+    return 0;
+}
+
+int shmout_writer_write(shmout_writer *w, const uint8_t *const src[4],
+                        const int src_linesize[4], struct shmout_frame_meta *meta)
+{
+    uint8_t *data[4];
+    int linesize[4];
+    unsigned p, y;
+
+    shmout_writer_begin_frame(w, data, linesize);
+    for (p = 0; p < w->geom.nb_planes; p++)
+        for (y = 0; y < w->geom.plane_height[p]; y++)
+            memcpy(data[p] + (size_t)y * (size_t)linesize[p],
+                   src[p] + (ptrdiff_t)y * src_linesize[p], w->geom.plane_bytewidth[p]);
+    return shmout_writer_publish(w, meta);
+}
+
+int shmout_writer_set_geometry(shmout_writer *w, const struct shmout_geometry *g)
+{
+    struct segment old = w->seg, nseg;
+    int ret;
+
+    if (shmout_priv_writer_geometry_check(g) < 0)
+        return -EINVAL;
+    if (g->frame_bytes > w->seg.sh->capacity) {
+        memset(&nseg, 0, sizeof(nseg));
+        ret = create_segment(w, old.gen + 1 ? old.gen + 1 : 1, g->frame_bytes, &nseg);
+        if (ret < 0)
+            return ret;
+        /* frame numbers continue in the new object */
+        atomic_store_explicit(SHMOUT_A64(&nseg.sh->latest_frame), 0, memory_order_relaxed);
+        w->seg = nseg;
+    }
+    w->pending = 0;
+    w->geom = *g;
+    w->geometry_gen++;
+    announce_geometry(w);
+    if (w->seg.map != old.map) {
+        atomic_store_explicit(SHMOUT_A32(&w->hdr->segment_gen), w->seg.gen,
+                              memory_order_release);
+        drop_segment(w, &old, 1);
+    }
+    wake_readers(w, 0);
+    return 0;
+}
+
+const struct shmout_geometry *shmout_writer_geometry(const shmout_writer *w,
+                                                      uint64_t *geometry_gen)
+{
+    if (geometry_gen)
+        *geometry_gen = w->geometry_gen;
+    return &w->geom;
+}
+
+int shmout_writer_set_active(shmout_writer *w, int active)
+{
+    if (active)
+        atomic_fetch_or_explicit(SHMOUT_A32(&w->hdr->control), SHMOUT_CONTROL_ACTIVE,
+                                 memory_order_relaxed);
+    else
+        atomic_fetch_and_explicit(SHMOUT_A32(&w->hdr->control), ~SHMOUT_CONTROL_ACTIVE,
+                                  memory_order_relaxed);
+    wake_readers(w, 0);
+    return 0;
+}
+
+uint32_t shmout_writer_get_control(const shmout_writer *w)
+{
+    return atomic_load_explicit(SHMOUT_A32(&w->hdr->control), memory_order_relaxed);
+}
+
+int shmout_writer_get_active(const shmout_writer *w)
+{
+    return !!(shmout_writer_get_control(w) & SHMOUT_CONTROL_ACTIVE);
+}
+
+int shmout_writer_set_hints(shmout_writer *w, uint32_t fill_mode, uint32_t smoothness)
+{
+    if (fill_mode > SHMOUT_FILL_NATIVE || smoothness > SHMOUT_SMOOTH_MIPMAP)
+        return shmout_priv_fail(-EINVAL, "invalid fill mode %u or smoothness %u",
+                                (unsigned)fill_mode, (unsigned)smoothness);
+    atomic_store_explicit(SHMOUT_A32(&w->hdr->fill_mode), fill_mode, memory_order_relaxed);
+    atomic_store_explicit(SHMOUT_A32(&w->hdr->smoothness), smoothness, memory_order_relaxed);
+    return 0;
+}
+
+void shmout_writer_heartbeat(shmout_writer *w)
+{
+    atomic_store_explicit(SHMOUT_A64(&w->hdr->heartbeat_ns), shmout_priv_now_ns(CLOCK_MONOTONIC),
+                          memory_order_relaxed);
+}
+
+uint64_t shmout_writer_frames(const shmout_writer *w)
+{
+    return w->frames;
+}
+
+void shmout_writer_close(shmout_writer *w)
+{
+    if (!w)
+        return;
+    atomic_store_explicit(SHMOUT_A32(&w->hdr->state), SHMOUT_STATE_CLOSED, memory_order_release);
+    wake_readers(w, 1);
+    drop_segment(w, &w->seg, 1);
+    munmap(w->wait, SHMOUT_WAIT_SIZE);
+    munmap(w->hdr, SHMOUT_PRIMARY_SIZE);
+    close(w->fd);                   /* releases the writer lock */
+    free(w);
+}
