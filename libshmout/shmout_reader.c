@@ -282,6 +282,9 @@ int shmout_reader_wait(shmout_reader *r, int timeout_ms)
         if (status < 0)
             return shmout_priv_fail(status, "liveness check failed: %s", strerror(-status));
         if (status == SHMOUT_STATUS_STALE || status == SHMOUT_STATUS_CLOSED) {
+            /* Frames published before the end come first: nothing is lost (PROTOCOL.md §13). */
+            if (latest(r) > r->last)
+                return 0;
             if (status != r->last_status) {
                 r->last_status = status;
                 return shmout_priv_fail(status_code(status), "the writer of block '%s' %s",

@@ -488,6 +488,34 @@ static void test_wait_wakeup(void)
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
 }
 
+/* Frames published just before the writer ends come before the end is reported: nothing is lost. */
+static void test_last_frame_before_close(void)
+{
+    const char *name = tname("last");
+    struct shmout_geometry g = rgba(8, 8);
+    struct shmout_frame_view v;
+    shmout_writer *w;
+    shmout_reader *r;
+
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    if (!w || !r)
+        return;
+    t_publish(w);
+    CHECK_EQ(shmout_reader_wait(r, 1000), 0);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 1);
+    t_publish(w);
+    shmout_writer_close(w);             /* frame 2 and the end, before the reader looks */
+    CHECK_EQ(shmout_reader_wait(r, 1000), 0);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 2);
+    CHECK_EQ(shmout_reader_validate(r, &v), 0);
+    CHECK_EQ(shmout_reader_wait(r, 1000), -ESHUTDOWN);
+    shmout_reader_close(r);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
+}
+
 static void test_control_and_hints(void)
 {
     const char *name = tname("ctl");
@@ -813,6 +841,7 @@ int main(int argc, char **argv)
     RUN(test_busy_and_takeover);
     RUN(test_force_removed_writer);
     RUN(test_wait_wakeup);
+    RUN(test_last_frame_before_close);
     RUN(test_control_and_hints);
     RUN(test_geometry_change);
     RUN(test_reader_follows_restart);
