@@ -36,29 +36,29 @@
  * float planes; `rgb10a2fixed` is swscale's x2bgr10le, whose 2 top bits are always 3 (opaque).
  */
 static const ShmDevTopFormat top_formats[] = {
-    { "rgba8fixed",        AV_PIX_FMT_RGBA,       "rgba", SHMDEV_ELEM_NONE,       "rgba" },
+    { "rgba8fixed",        AV_PIX_FMT_RGBA,       "rgba", SHMDEV_ELEM_NONE,       "rgba", 0 },
     { "srgba8fixed",       AV_PIX_FMT_RGBA,       "rgba", SHMDEV_ELEM_NONE,       "rgba", 1 },
-    { "rgba16fixed",       AV_PIX_FMT_RGBA64LE,   "rgba", SHMDEV_ELEM_NONE,       "rgba64le" },
-    { "rgba16float",       AV_PIX_FMT_GBRAPF32LE, "rgba", SHMDEV_ELEM_F16,        "rgbaf16le" },
-    { "rgba32float",       AV_PIX_FMT_GBRAPF32LE, "rgba", SHMDEV_ELEM_F32,        "rgbaf32le" },
-    { "rgb10a2fixed",      AV_PIX_FMT_X2BGR10LE,  "rgba", SHMDEV_ELEM_NONE,       "x2bgr10le" },
-    { "rgb11float",        AV_PIX_FMT_GBRPF32LE,  "rgb",  SHMDEV_ELEM_R11G11B10F, "r11g11b10f" },
-    { "mono8fixed",        AV_PIX_FMT_RGBA,       "r",    SHMDEV_ELEM_U8,         "gray" },
-    { "mono16fixed",       AV_PIX_FMT_RGBA64LE,   "r",    SHMDEV_ELEM_U16,        "gray16le" },
-    { "mono16float",       AV_PIX_FMT_GBRPF32LE,  "r",    SHMDEV_ELEM_F16,        "grayf16le" },
-    { "mono32float",       AV_PIX_FMT_GBRPF32LE,  "r",    SHMDEV_ELEM_F32,        "grayf32le" },
-    { "rg8fixed",          AV_PIX_FMT_RGBA,       "rg",   SHMDEV_ELEM_U8,         "rg8" },
-    { "rg16fixed",         AV_PIX_FMT_RGBA64LE,   "rg",   SHMDEV_ELEM_U16,        "rg16le" },
-    { "rg16float",         AV_PIX_FMT_GBRPF32LE,  "rg",   SHMDEV_ELEM_F16,        "rgf16le" },
-    { "rg32float",         AV_PIX_FMT_GBRPF32LE,  "rg",   SHMDEV_ELEM_F32,        "rgf32le" },
-    { "a8fixed",           AV_PIX_FMT_RGBA,       "a",    SHMDEV_ELEM_U8,         "a8" },
-    { "a16fixed",          AV_PIX_FMT_RGBA64LE,   "a",    SHMDEV_ELEM_U16,        "a16le" },
-    { "a16float",          AV_PIX_FMT_GBRAPF32LE, "a",    SHMDEV_ELEM_F16,        "af16le" },
-    { "a32float",          AV_PIX_FMT_GBRAPF32LE, "a",    SHMDEV_ELEM_F32,        "af32le" },
-    { "monoalpha8fixed",   AV_PIX_FMT_RGBA,       "ra",   SHMDEV_ELEM_U8,         "ya8" },
-    { "monoalpha16fixed",  AV_PIX_FMT_RGBA64LE,   "ra",   SHMDEV_ELEM_U16,        "ya16le" },
-    { "monoalpha16float",  AV_PIX_FMT_GBRAPF32LE, "ra",   SHMDEV_ELEM_F16,        "yaf16le" },
-    { "monoalpha32float",  AV_PIX_FMT_GBRAPF32LE, "ra",   SHMDEV_ELEM_F32,        "yaf32le" },
+    { "rgba16fixed",       AV_PIX_FMT_RGBA64LE,   "rgba", SHMDEV_ELEM_NONE,       "rgba64le", 0 },
+    { "rgba16float",       AV_PIX_FMT_GBRAPF32LE, "rgba", SHMDEV_ELEM_F16,        "rgbaf16le", 0 },
+    { "rgba32float",       AV_PIX_FMT_GBRAPF32LE, "rgba", SHMDEV_ELEM_F32,        "rgbaf32le", 0 },
+    { "rgb10a2fixed",      AV_PIX_FMT_X2BGR10LE,  "rgba", SHMDEV_ELEM_NONE,       "x2bgr10le", 0 },
+    { "rgb11float",        AV_PIX_FMT_GBRPF32LE,  "rgb",  SHMDEV_ELEM_R11G11B10F, "r11g11b10f", 0 },
+    { "mono8fixed",        AV_PIX_FMT_RGBA,       "r",    SHMDEV_ELEM_U8,         "gray", 0 },
+    { "mono16fixed",       AV_PIX_FMT_RGBA64LE,   "r",    SHMDEV_ELEM_U16,        "gray16le", 0 },
+    { "mono16float",       AV_PIX_FMT_GBRPF32LE,  "r",    SHMDEV_ELEM_F16,        "grayf16le", 0 },
+    { "mono32float",       AV_PIX_FMT_GBRPF32LE,  "r",    SHMDEV_ELEM_F32,        "grayf32le", 0 },
+    { "rg8fixed",          AV_PIX_FMT_RGBA,       "rg",   SHMDEV_ELEM_U8,         "rg8", 0 },
+    { "rg16fixed",         AV_PIX_FMT_RGBA64LE,   "rg",   SHMDEV_ELEM_U16,        "rg16le", 0 },
+    { "rg16float",         AV_PIX_FMT_GBRPF32LE,  "rg",   SHMDEV_ELEM_F16,        "rgf16le", 0 },
+    { "rg32float",         AV_PIX_FMT_GBRPF32LE,  "rg",   SHMDEV_ELEM_F32,        "rgf32le", 0 },
+    { "a8fixed",           AV_PIX_FMT_RGBA,       "a",    SHMDEV_ELEM_U8,         "a8", 0 },
+    { "a16fixed",          AV_PIX_FMT_RGBA64LE,   "a",    SHMDEV_ELEM_U16,        "a16le", 0 },
+    { "a16float",          AV_PIX_FMT_GBRAPF32LE, "a",    SHMDEV_ELEM_F16,        "af16le", 0 },
+    { "a32float",          AV_PIX_FMT_GBRAPF32LE, "a",    SHMDEV_ELEM_F32,        "af32le", 0 },
+    { "monoalpha8fixed",   AV_PIX_FMT_RGBA,       "ra",   SHMDEV_ELEM_U8,         "ya8", 0 },
+    { "monoalpha16fixed",  AV_PIX_FMT_RGBA64LE,   "ra",   SHMDEV_ELEM_U16,        "ya16le", 0 },
+    { "monoalpha16float",  AV_PIX_FMT_GBRAPF32LE, "ra",   SHMDEV_ELEM_F16,        "yaf16le", 0 },
+    { "monoalpha32float",  AV_PIX_FMT_GBRAPF32LE, "ra",   SHMDEV_ELEM_F32,        "yaf32le", 0 },
 };
 
 /*
@@ -66,10 +66,10 @@ static const ShmDevTopFormat top_formats[] = {
  * writes. `grayf16le` is luma, like FFmpeg's gray formats, so it starts from grayf32le.
  */
 static const ShmDevTopFormat ffmpeg_formats[] = {
-    { "rgbaf32le", AV_PIX_FMT_GBRAPF32LE, "rgba", SHMDEV_ELEM_F32, "rgbaf32le" },
-    { "rgbaf16le", AV_PIX_FMT_GBRAPF32LE, "rgba", SHMDEV_ELEM_F16, "rgbaf16le" },
-    { "rgbf32le",  AV_PIX_FMT_GBRPF32LE,  "rgb",  SHMDEV_ELEM_F32, "rgbf32le" },
-    { "grayf16le", AV_PIX_FMT_GRAYF32LE,  "r",    SHMDEV_ELEM_F16, "grayf16le" },
+    { "rgbaf32le", AV_PIX_FMT_GBRAPF32LE, "rgba", SHMDEV_ELEM_F32, "rgbaf32le", 0 },
+    { "rgbaf16le", AV_PIX_FMT_GBRAPF32LE, "rgba", SHMDEV_ELEM_F16, "rgbaf16le", 0 },
+    { "rgbf32le",  AV_PIX_FMT_GBRPF32LE,  "rgb",  SHMDEV_ELEM_F32, "rgbf32le", 0 },
+    { "grayf16le", AV_PIX_FMT_GRAYF32LE,  "r",    SHMDEV_ELEM_F16, "grayf16le", 0 },
 };
 
 static const ShmDevTopFormat *find_format(const ShmDevTopFormat *list, int nb, const char *name)
@@ -93,7 +93,7 @@ const ShmDevTopFormat *ff_shmdev_ffmpeg_format(const char *name)
 void ff_shmdev_top_format_names(char *buf, size_t size)
 {
     buf[0] = 0;
-    for (int i = 0; i < FF_ARRAY_ELEMS(top_formats); i++)
+    for (size_t i = 0; i < FF_ARRAY_ELEMS(top_formats); i++)
         av_strlcatf(buf, size, "%s%s", i ? " " : "", top_formats[i].name);
 }
 

@@ -46,7 +46,7 @@ typedef struct ShmInContext {
     int first_pending;           /* the frame seen by read_header is still to be returned */
 } ShmInContext;
 
-static void shmin_free_frame(void *opaque, uint8_t *data)
+static void shmin_free_frame(av_unused void *opaque, uint8_t *data)
 {
     AVFrame *frame = (AVFrame *)data;
     av_frame_free(&frame);
@@ -199,12 +199,12 @@ static av_cold int shmin_read_close(AVFormatContext *s)
 #define DEC AV_OPT_FLAG_DECODING_PARAM
 static const AVOption options[] = {
     { "memtype", "where the block lives", OFFSET(memtype),
-      AV_OPT_TYPE_INT, { .i64 = SHMOUT_MEMTYPE_LOCAL }, SHMOUT_MEMTYPE_LOCAL, SHMOUT_MEMTYPE_GLOBAL, DEC, "memtype" },
-    { "local",   "private to this user",                        0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_LOCAL },  0, 0, DEC, "memtype" },
-    { "global",  "readable by every user, writable by its owner", 0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_GLOBAL }, 0, 0, DEC, "memtype" },
+      AV_OPT_TYPE_INT, { .i64 = SHMOUT_MEMTYPE_LOCAL }, SHMOUT_MEMTYPE_LOCAL, SHMOUT_MEMTYPE_GLOBAL, DEC, .unit = "memtype" },
+    { "local",   "private to this user",                        0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_LOCAL },  0, 0, DEC, .unit = "memtype" },
+    { "global",  "readable by every user, writable by its owner", 0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_GLOBAL }, 0, 0, DEC, .unit = "memtype" },
     { "timeout", "how long to wait for the writer and its first frame (-1: forever)", OFFSET(timeout),
-      AV_OPT_TYPE_DURATION, { .i64 = 5000000 }, -1, INT64_MAX, DEC },
-    { NULL },
+      AV_OPT_TYPE_DURATION, { .i64 = 5000000 }, -1, INT_MAX * 1000.0, .flags = DEC },
+    { 0 },
 };
 
 static const AVClass shmin_class = {

@@ -517,7 +517,7 @@ static int parse_format(AVFormatContext *s)
         c->out_fmt = AV_PIX_FMT_NONE;
         return 0;
     }
-    for (int i = 0; i < FF_ARRAY_ELEMS(newer_formats); i++) {
+    for (size_t i = 0; i < FF_ARRAY_ELEMS(newer_formats); i++) {
         if (strcmp(newer_formats[i].name, c->format))
             continue;
         if (!desc)
@@ -696,7 +696,8 @@ static av_cold int shmout_write_header(AVFormatContext *s)
     return 0;
 }
 
-static int shmout_write_frame(AVFormatContext *s, int stream_index, AVFrame **framep, unsigned flags)
+static int shmout_write_frame(AVFormatContext *s, av_unused int stream_index, AVFrame **framep,
+                              unsigned flags)
 {
     ShmOutContext *c = s->priv_data;
 
@@ -748,94 +749,94 @@ static void shmout_deinit(AVFormatContext *s)
 #define ENC AV_OPT_FLAG_ENCODING_PARAM
 static const AVOption options[] = {
     { "active", "write frames to the block; off: consume frames without writing, the block says inactive "
-      "(toggle while running: shmout set NAME active=0|1)", OFFSET(active), AV_OPT_TYPE_BOOL, { .i64 = 1 }, 0, 1, ENC },
+      "(toggle while running: shmout set NAME active=0|1)", OFFSET(active), AV_OPT_TYPE_BOOL, { .i64 = 1 }, 0, 1, .flags = ENC },
     { "name", "name of the shared-memory block (default: the output URL)", OFFSET(name),
-      AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, ENC },
+      AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, .flags = ENC },
 
     { "memtype", "where the block lives", OFFSET(memtype),
-      AV_OPT_TYPE_INT, { .i64 = SHMOUT_MEMTYPE_LOCAL }, SHMOUT_MEMTYPE_LOCAL, SHMOUT_MEMTYPE_GLOBAL, ENC, "memtype" },
-    { "local",  "private to this user",                          0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_LOCAL },  0, 0, ENC, "memtype" },
-    { "global", "readable by every user, writable by its owner", 0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_GLOBAL }, 0, 0, ENC, "memtype" },
+      AV_OPT_TYPE_INT, { .i64 = SHMOUT_MEMTYPE_LOCAL }, SHMOUT_MEMTYPE_LOCAL, SHMOUT_MEMTYPE_GLOBAL, ENC, .unit = "memtype" },
+    { "local",  "private to this user",                          0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_LOCAL },  0, 0, ENC, .unit = "memtype" },
+    { "global", "readable by every user, writable by its owner", 0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_GLOBAL }, 0, 0, ENC, .unit = "memtype" },
 
     { "downloadtype", "when a frame is in the block", OFFSET(downloadtype),
-      AV_OPT_TYPE_INT, { .i64 = DOWNLOAD_IMMEDIATE }, DOWNLOAD_IMMEDIATE, DOWNLOAD_NEXTFRAME, ENC, "downloadtype" },
-    { "immediate", "converted and written before ffmpeg goes on",                     0, AV_OPT_TYPE_CONST, { .i64 = DOWNLOAD_IMMEDIATE }, 0, 0, ENC, "downloadtype" },
+      AV_OPT_TYPE_INT, { .i64 = DOWNLOAD_IMMEDIATE }, DOWNLOAD_IMMEDIATE, DOWNLOAD_NEXTFRAME, ENC, .unit = "downloadtype" },
+    { "immediate", "converted and written before ffmpeg goes on",                     0, AV_OPT_TYPE_CONST, { .i64 = DOWNLOAD_IMMEDIATE }, 0, 0, ENC, .unit = "downloadtype" },
     { "nextframe", "converted and written by a worker while ffmpeg makes the next frame "
-      "(one frame more latency, more throughput)",                                     0, AV_OPT_TYPE_CONST, { .i64 = DOWNLOAD_NEXTFRAME }, 0, 0, ENC, "downloadtype" },
+      "(one frame more latency, more throughput)",                                     0, AV_OPT_TYPE_CONST, { .i64 = DOWNLOAD_NEXTFRAME }, 0, 0, ENC, .unit = "downloadtype" },
 
     { "outputresolution", "size of the frames in the block", OFFSET(outputresolution),
-      AV_OPT_TYPE_INT, { .i64 = RES_USEINPUT }, RES_USEINPUT, RES_CUSTOM, ENC, "outputresolution" },
-    { "useinput", "the input's size",                              0, AV_OPT_TYPE_CONST, { .i64 = RES_USEINPUT }, 0, 0, ENC, "outputresolution" },
-    { "eighth",   "1/8 of the input's width and height",           0, AV_OPT_TYPE_CONST, { .i64 = RES_EIGHTH },   0, 0, ENC, "outputresolution" },
-    { "quarter",  "1/4 of the input's width and height",           0, AV_OPT_TYPE_CONST, { .i64 = RES_QUARTER },  0, 0, ENC, "outputresolution" },
-    { "half",     "1/2 of the input's width and height",           0, AV_OPT_TYPE_CONST, { .i64 = RES_HALF },     0, 0, ENC, "outputresolution" },
-    { "2x",       "twice the input's width and height",            0, AV_OPT_TYPE_CONST, { .i64 = RES_2X },       0, 0, ENC, "outputresolution" },
-    { "4x",       "4 times the input's width and height",          0, AV_OPT_TYPE_CONST, { .i64 = RES_4X },       0, 0, ENC, "outputresolution" },
-    { "8x",       "8 times the input's width and height",          0, AV_OPT_TYPE_CONST, { .i64 = RES_8X },       0, 0, ENC, "outputresolution" },
-    { "fit",      "fit inside resolution, keeping the aspect",     0, AV_OPT_TYPE_CONST, { .i64 = RES_FIT },      0, 0, ENC, "outputresolution" },
-    { "limit",    "like fit, but only shrink",                     0, AV_OPT_TYPE_CONST, { .i64 = RES_LIMIT },    0, 0, ENC, "outputresolution" },
-    { "custom",   "exactly resolution",                            0, AV_OPT_TYPE_CONST, { .i64 = RES_CUSTOM },   0, 0, ENC, "outputresolution" },
+      AV_OPT_TYPE_INT, { .i64 = RES_USEINPUT }, RES_USEINPUT, RES_CUSTOM, ENC, .unit = "outputresolution" },
+    { "useinput", "the input's size",                              0, AV_OPT_TYPE_CONST, { .i64 = RES_USEINPUT }, 0, 0, ENC, .unit = "outputresolution" },
+    { "eighth",   "1/8 of the input's width and height",           0, AV_OPT_TYPE_CONST, { .i64 = RES_EIGHTH },   0, 0, ENC, .unit = "outputresolution" },
+    { "quarter",  "1/4 of the input's width and height",           0, AV_OPT_TYPE_CONST, { .i64 = RES_QUARTER },  0, 0, ENC, .unit = "outputresolution" },
+    { "half",     "1/2 of the input's width and height",           0, AV_OPT_TYPE_CONST, { .i64 = RES_HALF },     0, 0, ENC, .unit = "outputresolution" },
+    { "2x",       "twice the input's width and height",            0, AV_OPT_TYPE_CONST, { .i64 = RES_2X },       0, 0, ENC, .unit = "outputresolution" },
+    { "4x",       "4 times the input's width and height",          0, AV_OPT_TYPE_CONST, { .i64 = RES_4X },       0, 0, ENC, .unit = "outputresolution" },
+    { "8x",       "8 times the input's width and height",          0, AV_OPT_TYPE_CONST, { .i64 = RES_8X },       0, 0, ENC, .unit = "outputresolution" },
+    { "fit",      "fit inside resolution, keeping the aspect",     0, AV_OPT_TYPE_CONST, { .i64 = RES_FIT },      0, 0, ENC, .unit = "outputresolution" },
+    { "limit",    "like fit, but only shrink",                     0, AV_OPT_TYPE_CONST, { .i64 = RES_LIMIT },    0, 0, ENC, .unit = "outputresolution" },
+    { "custom",   "exactly resolution",                            0, AV_OPT_TYPE_CONST, { .i64 = RES_CUSTOM },   0, 0, ENC, .unit = "outputresolution" },
     { "resolution", "size for outputresolution fit, limit and custom: WxH or a name (hd1080, 4k, ...)",
-      OFFSET(res_w), AV_OPT_TYPE_IMAGE_SIZE, { .str = NULL }, 0, 0, ENC },
+      OFFSET(res_w), AV_OPT_TYPE_IMAGE_SIZE, { .str = NULL }, 0, 0, .flags = ENC },
     { "resmenu", "set resolution by name: hd720, hd1080, 2k, 4k, uhd2160, vga, svga, xga, sxga, qhd, ...",
-      OFFSET(resmenu), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, ENC },
+      OFFSET(resmenu), AV_OPT_TYPE_STRING, { .str = NULL }, 0, 0, .flags = ENC },
     { "resmult", "multiply the resolution by the machine-wide factor in $" RESMULT_ENV,
-      OFFSET(resmult), AV_OPT_TYPE_BOOL, { .i64 = 1 }, 0, 1, ENC },
+      OFFSET(resmult), AV_OPT_TYPE_BOOL, { .i64 = 1 }, 0, 1, .flags = ENC },
 
     { "outputaspect", "display aspect ratio written into the block", OFFSET(outputaspect),
-      AV_OPT_TYPE_INT, { .i64 = ASPECT_USEINPUT }, ASPECT_USEINPUT, ASPECT_CUSTOM, ENC, "outputaspect" },
-    { "useinput",   "the input's",                                          0, AV_OPT_TYPE_CONST, { .i64 = ASPECT_USEINPUT },   0, 0, ENC, "outputaspect" },
-    { "resolution", "the output's width:height (square pixels)",            0, AV_OPT_TYPE_CONST, { .i64 = ASPECT_RESOLUTION }, 0, 0, ENC, "outputaspect" },
-    { "custom",     "aspect (on the command line: ffmpeg's -aspect W:H)",  0, AV_OPT_TYPE_CONST, { .i64 = ASPECT_CUSTOM },     0, 0, ENC, "outputaspect" },
+      AV_OPT_TYPE_INT, { .i64 = ASPECT_USEINPUT }, ASPECT_USEINPUT, ASPECT_CUSTOM, ENC, .unit = "outputaspect" },
+    { "useinput",   "the input's",                                          0, AV_OPT_TYPE_CONST, { .i64 = ASPECT_USEINPUT },   0, 0, ENC, .unit = "outputaspect" },
+    { "resolution", "the output's width:height (square pixels)",            0, AV_OPT_TYPE_CONST, { .i64 = ASPECT_RESOLUTION }, 0, 0, ENC, .unit = "outputaspect" },
+    { "custom",     "aspect (on the command line: ffmpeg's -aspect W:H)",  0, AV_OPT_TYPE_CONST, { .i64 = ASPECT_CUSTOM },     0, 0, ENC, .unit = "outputaspect" },
     { "aspect", "display aspect ratio for outputaspect custom, W:H or a number (ffmpeg's own -aspect "
       "takes this name on the command line and arrives as the stream's aspect)",
-      OFFSET(aspect), AV_OPT_TYPE_RATIONAL, { .dbl = 0 }, 0, INT_MAX, ENC },
+      OFFSET(aspect), AV_OPT_TYPE_RATIONAL, { .dbl = 0 }, 0, INT_MAX, .flags = ENC },
     { "armenu", "set aspect from a common ratio", OFFSET(armenu),
-      AV_OPT_TYPE_INT, { .i64 = 0 }, 0, FF_ARRAY_ELEMS(armenu_ratios) - 1, ENC, "armenu" },
-    { "square",    "1:1",    0, AV_OPT_TYPE_CONST, { .i64 = 1 }, 0, 0, ENC, "armenu" },
-    { "sd",        "4:3",    0, AV_OPT_TYPE_CONST, { .i64 = 2 }, 0, 0, ENC, "armenu" },
-    { "hd",        "16:9",   0, AV_OPT_TYPE_CONST, { .i64 = 3 }, 0, 0, ENC, "armenu" },
-    { "wide",      "16:10",  0, AV_OPT_TYPE_CONST, { .i64 = 4 }, 0, 0, ENC, "armenu" },
-    { "ultrawide", "21:9",   0, AV_OPT_TYPE_CONST, { .i64 = 5 }, 0, 0, ENC, "armenu" },
-    { "scope",     "2.39:1", 0, AV_OPT_TYPE_CONST, { .i64 = 6 }, 0, 0, ENC, "armenu" },
-    { "vertical",  "9:16",   0, AV_OPT_TYPE_CONST, { .i64 = 7 }, 0, 0, ENC, "armenu" },
+      AV_OPT_TYPE_INT, { .i64 = 0 }, 0, FF_ARRAY_ELEMS(armenu_ratios) - 1, ENC, .unit = "armenu" },
+    { "square",    "1:1",    0, AV_OPT_TYPE_CONST, { .i64 = 1 }, 0, 0, ENC, .unit = "armenu" },
+    { "sd",        "4:3",    0, AV_OPT_TYPE_CONST, { .i64 = 2 }, 0, 0, ENC, .unit = "armenu" },
+    { "hd",        "16:9",   0, AV_OPT_TYPE_CONST, { .i64 = 3 }, 0, 0, ENC, .unit = "armenu" },
+    { "wide",      "16:10",  0, AV_OPT_TYPE_CONST, { .i64 = 4 }, 0, 0, ENC, .unit = "armenu" },
+    { "ultrawide", "21:9",   0, AV_OPT_TYPE_CONST, { .i64 = 5 }, 0, 0, ENC, .unit = "armenu" },
+    { "scope",     "2.39:1", 0, AV_OPT_TYPE_CONST, { .i64 = 6 }, 0, 0, ENC, .unit = "armenu" },
+    { "vertical",  "9:16",   0, AV_OPT_TYPE_CONST, { .i64 = 7 }, 0, 0, ENC, .unit = "armenu" },
 
     { "inputfiltertype", "scaling filter (input smoothness)", OFFSET(inputfiltertype),
-      AV_OPT_TYPE_INT, { .i64 = 1 }, 0, FF_ARRAY_ELEMS(scale_flags) - 1, ENC, "inputfiltertype" },
-    { "nearest", "nearest pixel (swscale point)",  0, AV_OPT_TYPE_CONST, { .i64 = 0 }, 0, 0, ENC, "inputfiltertype" },
-    { "linear",  "bilinear",                       0, AV_OPT_TYPE_CONST, { .i64 = 1 }, 0, 0, ENC, "inputfiltertype" },
-    { "mipmap",  "area averaging (swscale area)",  0, AV_OPT_TYPE_CONST, { .i64 = 2 }, 0, 0, ENC, "inputfiltertype" },
-    { "bicubic", "bicubic",                        0, AV_OPT_TYPE_CONST, { .i64 = 3 }, 0, 0, ENC, "inputfiltertype" },
-    { "lanczos", "Lanczos",                        0, AV_OPT_TYPE_CONST, { .i64 = 4 }, 0, 0, ENC, "inputfiltertype" },
-    { "spline",  "natural bicubic spline",         0, AV_OPT_TYPE_CONST, { .i64 = 5 }, 0, 0, ENC, "inputfiltertype" },
+      AV_OPT_TYPE_INT, { .i64 = 1 }, 0, FF_ARRAY_ELEMS(scale_flags) - 1, ENC, .unit = "inputfiltertype" },
+    { "nearest", "nearest pixel (swscale point)",  0, AV_OPT_TYPE_CONST, { .i64 = 0 }, 0, 0, ENC, .unit = "inputfiltertype" },
+    { "linear",  "bilinear",                       0, AV_OPT_TYPE_CONST, { .i64 = 1 }, 0, 0, ENC, .unit = "inputfiltertype" },
+    { "mipmap",  "area averaging (swscale area)",  0, AV_OPT_TYPE_CONST, { .i64 = 2 }, 0, 0, ENC, .unit = "inputfiltertype" },
+    { "bicubic", "bicubic",                        0, AV_OPT_TYPE_CONST, { .i64 = 3 }, 0, 0, ENC, .unit = "inputfiltertype" },
+    { "lanczos", "Lanczos",                        0, AV_OPT_TYPE_CONST, { .i64 = 4 }, 0, 0, ENC, .unit = "inputfiltertype" },
+    { "spline",  "natural bicubic spline",         0, AV_OPT_TYPE_CONST, { .i64 = 5 }, 0, 0, ENC, .unit = "inputfiltertype" },
 
     { "fillmode", "viewer hint: how a viewer fits the image in its window", OFFSET(fillmode),
-      AV_OPT_TYPE_INT, { .i64 = SHMOUT_FILL_BEST }, SHMOUT_FILL_FILL, SHMOUT_FILL_NATIVE, ENC, "fillmode" },
-    { "fill",          "stretch to the window",                    0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_FILL },          0, 0, ENC, "fillmode" },
-    { "fithorizontal", "fit the width",                            0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_FITHORIZONTAL }, 0, 0, ENC, "fillmode" },
-    { "fitvertical",   "fit the height",                           0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_FITVERTICAL },   0, 0, ENC, "fillmode" },
-    { "best",          "fit inside the window, keeping the aspect", 0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_BEST },          0, 0, ENC, "fillmode" },
-    { "outside",       "cover the window, keeping the aspect",     0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_OUTSIDE },       0, 0, ENC, "fillmode" },
-    { "native",        "one image pixel per screen pixel",         0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_NATIVE },        0, 0, ENC, "fillmode" },
+      AV_OPT_TYPE_INT, { .i64 = SHMOUT_FILL_BEST }, SHMOUT_FILL_FILL, SHMOUT_FILL_NATIVE, ENC, .unit = "fillmode" },
+    { "fill",          "stretch to the window",                    0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_FILL },          0, 0, ENC, .unit = "fillmode" },
+    { "fithorizontal", "fit the width",                            0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_FITHORIZONTAL }, 0, 0, ENC, .unit = "fillmode" },
+    { "fitvertical",   "fit the height",                           0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_FITVERTICAL },   0, 0, ENC, .unit = "fillmode" },
+    { "best",          "fit inside the window, keeping the aspect", 0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_BEST },          0, 0, ENC, .unit = "fillmode" },
+    { "outside",       "cover the window, keeping the aspect",     0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_OUTSIDE },       0, 0, ENC, .unit = "fillmode" },
+    { "native",        "one image pixel per screen pixel",         0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_FILL_NATIVE },        0, 0, ENC, .unit = "fillmode" },
     { "filtertype", "viewer hint: viewer smoothness", OFFSET(filtertype),
-      AV_OPT_TYPE_INT, { .i64 = SHMOUT_SMOOTH_LINEAR }, SHMOUT_SMOOTH_NEAREST, SHMOUT_SMOOTH_MIPMAP, ENC, "filtertype" },
-    { "nearest", "nearest pixel",      0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_SMOOTH_NEAREST }, 0, 0, ENC, "filtertype" },
-    { "linear",  "linear",             0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_SMOOTH_LINEAR },  0, 0, ENC, "filtertype" },
-    { "mipmap",  "mipmapped",          0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_SMOOTH_MIPMAP },  0, 0, ENC, "filtertype" },
+      AV_OPT_TYPE_INT, { .i64 = SHMOUT_SMOOTH_LINEAR }, SHMOUT_SMOOTH_NEAREST, SHMOUT_SMOOTH_MIPMAP, ENC, .unit = "filtertype" },
+    { "nearest", "nearest pixel",      0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_SMOOTH_NEAREST }, 0, 0, ENC, .unit = "filtertype" },
+    { "linear",  "linear",             0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_SMOOTH_LINEAR },  0, 0, ENC, .unit = "filtertype" },
+    { "mipmap",  "mipmapped",          0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_SMOOTH_MIPMAP },  0, 0, ENC, .unit = "filtertype" },
 
     { "npasses", "run the whole operation this many times, each pass on the previous pass's output",
-      OFFSET(npasses), AV_OPT_TYPE_INT, { .i64 = 1 }, 1, 16, ENC },
+      OFFSET(npasses), AV_OPT_TYPE_INT, { .i64 = 1 }, 1, 16, .flags = ENC },
     { "chanmask", "channels to keep (the chanmask filter): left-out colour channels become 0, "
-      "left-out alpha opaque", OFFSET(chanmask), AV_OPT_TYPE_FLAGS, { .i64 = CHAN_ALL }, 0, CHAN_ALL, ENC, "chanmask" },
-    { "r", "red",   0, AV_OPT_TYPE_CONST, { .i64 = CHAN_R }, 0, 0, ENC, "chanmask" },
-    { "g", "green", 0, AV_OPT_TYPE_CONST, { .i64 = CHAN_G }, 0, 0, ENC, "chanmask" },
-    { "b", "blue",  0, AV_OPT_TYPE_CONST, { .i64 = CHAN_B }, 0, 0, ENC, "chanmask" },
-    { "a", "alpha", 0, AV_OPT_TYPE_CONST, { .i64 = CHAN_A }, 0, 0, ENC, "chanmask" },
+      "left-out alpha opaque", OFFSET(chanmask), AV_OPT_TYPE_FLAGS, { .i64 = CHAN_ALL }, 0, CHAN_ALL, ENC, .unit = "chanmask" },
+    { "r", "red",   0, AV_OPT_TYPE_CONST, { .i64 = CHAN_R }, 0, 0, ENC, .unit = "chanmask" },
+    { "g", "green", 0, AV_OPT_TYPE_CONST, { .i64 = CHAN_G }, 0, 0, ENC, .unit = "chanmask" },
+    { "b", "blue",  0, AV_OPT_TYPE_CONST, { .i64 = CHAN_B }, 0, 0, ENC, .unit = "chanmask" },
+    { "a", "alpha", 0, AV_OPT_TYPE_CONST, { .i64 = CHAN_A }, 0, 0, ENC, .unit = "chanmask" },
     { "format", "pixel format in the block: useinput, a TouchDesigner name (rgba8fixed, srgba8fixed, "
       "rgba16fixed, rgba16float, rgba32float, rgb10a2fixed, rgb11float, mono8fixed ... mono32float, "
       "rg8fixed ... rg32float, a8fixed ... a32float, monoalpha8fixed ... monoalpha32float; mono keeps red) "
-      "or an FFmpeg pixel format name", OFFSET(format), AV_OPT_TYPE_STRING, { .str = "useinput" }, 0, 0, ENC },
-    { NULL },
+      "or an FFmpeg pixel format name", OFFSET(format), AV_OPT_TYPE_STRING, { .str = "useinput" }, 0, 0, .flags = ENC },
+    { 0 },
 };
 
 static const AVClass shmout_class = {

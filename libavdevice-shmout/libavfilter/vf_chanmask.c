@@ -87,7 +87,7 @@ static const AVOption chanmask_options[] = {
         { "a",    "alpha",                                  0, AV_OPT_TYPE_CONST, { .i64 = CHANMASK_A },    0, 0, FLAGS, .unit = "mask" },
         { "all",  "all channels (passthrough)",             0, AV_OPT_TYPE_CONST, { .i64 = CHANMASK_RGBA }, 0, 0, FLAGS, .unit = "mask" },
         { "none", "no channel: black, opaque",              0, AV_OPT_TYPE_CONST, { .i64 = 0 },             0, 0, FLAGS, .unit = "mask" },
-    { NULL }
+    { 0 }
 };
 
 AVFILTER_DEFINE_CLASS(chanmask);
