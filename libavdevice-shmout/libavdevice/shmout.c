@@ -32,6 +32,7 @@
  */
 
 #include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 
 #include "libavutil/avassert.h"
@@ -98,7 +99,7 @@ typedef struct ShmOutContext {
     struct shmout_geometry geometry;
     AVRational time_base;
 
-    /* downloadtype=nextframe: one frame handed over to a worker thread */
+    /* the worker thread: heartbeat, and with downloadtype=nextframe the frames handed over */
     pthread_t worker;
     int worker_started;
     pthread_mutex_t lock;
@@ -435,17 +436,26 @@ static int process_frame(AVFormatContext *s, AVFrame *frame)
     return 0;
 }
 
-/* downloadtype=nextframe: the worker converts and publishes while ffmpeg makes the next frame. */
+/*
+ * The worker thread. With downloadtype=nextframe it converts and publishes each frame while
+ * ffmpeg makes the next one. In both modes it refreshes the block's heartbeat once a second
+ * while no frame comes (the input stalls), as the protocol asks of an idle writer.
+ */
 static void *worker_main(void *arg)
 {
     AVFormatContext *s = arg;
     ShmOutContext *c = s->priv_data;
+    struct timespec deadline;
     int ret;
 
     pthread_mutex_lock(&c->lock);
     for (;;) {
-        while (!c->pending && !c->quit)
-            pthread_cond_wait(&c->cond, &c->lock);
+        while (!c->pending && !c->quit) {
+            clock_gettime(CLOCK_REALTIME, &deadline);
+            deadline.tv_sec += 1;
+            if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == ETIMEDOUT)
+                shmout_writer_heartbeat(c->writer);    /* an atomic store: safe beside publish */
+        }
         if (!c->pending)
             break;
         pthread_mutex_unlock(&c->lock);
@@ -683,16 +693,14 @@ static av_cold int shmout_write_header(AVFormatContext *s)
     if (ret < 0)
         return ret;
 
-    if (c->downloadtype == DOWNLOAD_NEXTFRAME) {
-        pthread_mutex_init(&c->lock, NULL);
-        pthread_cond_init(&c->cond, NULL);
-        if ((ret = pthread_create(&c->worker, NULL, worker_main, s))) {
-            pthread_mutex_destroy(&c->lock);
-            pthread_cond_destroy(&c->cond);
-            return AVERROR(ret);
-        }
-        c->worker_started = 1;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+    if ((ret = pthread_create(&c->worker, NULL, worker_main, s))) {
+        pthread_mutex_destroy(&c->lock);
+        pthread_cond_destroy(&c->cond);
+        return AVERROR(ret);
     }
+    c->worker_started = 1;
     return 0;
 }
 
@@ -703,7 +711,7 @@ static int shmout_write_frame(AVFormatContext *s, av_unused int stream_index, AV
 
     if (flags & AV_WRITE_UNCODED_FRAME_QUERY)
         return 0;
-    if (c->worker_started)
+    if (c->downloadtype == DOWNLOAD_NEXTFRAME)
         return hand_over(c, *framep);
     return process_frame(s, *framep);
 }

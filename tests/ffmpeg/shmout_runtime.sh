@@ -5,7 +5,8 @@
 # shmout_runtime.sh: the shmout device while it runs. `ffmpeg -sinks shmout` lists the block; a
 # second writer on the same name fails with "in use by pid N" before any frame; the active
 # toggle (`shmout set NAME active=0|1`) stops and resumes writing while frames keep being
-# consumed; -active 0 starts inactive; Ctrl-C closes the block cleanly (closed, not stale).
+# consumed; -active 0 starts inactive; Ctrl-C closes the block cleanly (closed, not stale);
+# while the input stalls the heartbeat stays fresh; the viewer hints reach the block.
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${FFMPEG:?}" "${SHMOUT_TOOL:?}"
 
@@ -56,4 +57,26 @@ sleep 0.5
 "$SHMOUT_TOOL" set "$name" active=1
 wait_for 5 frames_above "$name" 0 && ok "and active=1 starts it" || fail "and active=1 starts it"
 kill -INT $writer; wait $writer
+
+# A stalled input: one frame through a FIFO, then nothing. The last frame ages, the heartbeat
+# does not (the device refreshes it once a second). -fillmode and -filtertype reach the header.
+name=$(blockname stall)
+mkfifo "$T/fifo"
+"$FFMPEG" -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt rgba -s 8x8 -i "$T/fifo" \
+    -fillmode outside -filtertype nearest -f shmout "$name" &
+writer=$!
+at_exit "kill $writer 2>/dev/null"
+exec 7>"$T/fifo"
+head -c 256 /dev/zero >&7
+wait_for 10 frames_above "$name" 0
+sleep 2.5
+ms() { awk '{ v = $1; if (v ~ /ms$/) v += 0; else if (v ~ /s$/) v *= 1000; print int(v) }'; }
+hb=$("$SHMOUT_TOOL" info "$name" | awk '/^heartbeat age:/ { print $3 }' | ms)
+age=$("$SHMOUT_TOOL" info "$name" | awk '/^last frame age:/ { print $4 }' | ms)
+[ "${age:-0}" -ge 2000 ] && [ "${hb:-99999}" -le 1500 ] && ok "a stalled input keeps the heartbeat fresh (frame ${age} ms old, heartbeat ${hb} ms)" ||
+    fail "a stalled input keeps the heartbeat fresh" "$("$SHMOUT_TOOL" info "$name")"
+"$SHMOUT_TOOL" info "$name" | grep -Eq "^fill mode: +outside$" && "$SHMOUT_TOOL" info "$name" | grep -Eq "^smoothness: +nearest$" &&
+    ok "-fillmode and -filtertype reach the block's viewer hints" || fail "-fillmode and -filtertype reach the block's viewer hints" "$("$SHMOUT_TOOL" info "$name")"
+exec 7>&-
+wait $writer
 finish
