@@ -31,7 +31,7 @@ ffmpeg: config.mk lib
 # The test suites, with the settings they need.
 check: all
 	@B="$(B)" FFMPEG_TREE="$(FFMPEG_TREE)" FFMPEG_BUILD="$(FFMPEG_BUILD)" \
-	    FFMPEG_FLAGS="$(FFMPEG_FLAGS)" CC="$(CC)" $(TOP)/tests/run $(TESTS)
+	    FFMPEG_FLAGS="$(FFMPEG_FLAGS)" SHMOUT_CACHE="$(SHMOUT_CACHE)" CC="$(CC)" $(TOP)/tests/run $(TESTS)
 
 demo: all
 	@$(TOP)/scripts/demo "$(B)/bin"

@@ -133,11 +133,30 @@ class RoundTrip(helpers.BlockTest):
             took = time.monotonic() - t
             timer.join()
             self.assertLess(took, 1.0)
-            self.assertEqual(waiters, [1])             # the reader was inside FUTEX_WAIT
+            if S.HAVE_FUTEX:
+                self.assertEqual(waiters, [1])         # the reader was inside FUTEX_WAIT
+            else:
+                self.assertEqual(waiters, [0])         # §19: polling never touches @w
             self.assertEqual(S.load32(r._wait_map.addr), 0)
             self.assertEqual(r.read().number, 1)
             self.assertFalse(r.wait(0))                # nothing newer than frame 1
             self.assertIsNone(r.next_frame(0.05))
+
+    def test_wait_without_wait_object(self):
+        """A reader that cannot open @w still waits on the futex, in short slices (§12)."""
+        name = self.name()
+        with shmout.Writer(name, 4, 4, "rgba", heartbeat=False) as w:
+            base = shmout.base_name(name, "local", os.geteuid())
+            os.unlink(os.path.join(S.SHM_DIR, base + "@w"))
+            with shmout.Reader(name) as r:
+                self.assertIsNone(r._wait_map)
+                timer = threading.Timer(0.2, lambda: w.write(bytes(64)))
+                timer.start()
+                t = time.monotonic()
+                self.assertTrue(r.wait(5))
+                timer.join()
+                self.assertLess(time.monotonic() - t, 1.0)
+                self.assertEqual(r.read().number, 1)
 
     def test_skipped_counter_and_iteration(self):
         name = self.name()

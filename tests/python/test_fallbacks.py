@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the shmout authors
+"""The reader's fallbacks, each in a child interpreter: polling instead of the futex (§19),
+plain loads/stores without libatomic, and liveness from owner_pid/owner_starttime instead of
+the OFD writer lock (§19). The same round-trip, wait, stale and takeover tests must pass."""
+
+import os
+import subprocess
+import sys
+import unittest
+
+import helpers
+
+TESTS = ["test_roundtrip.RoundTrip.test_wait_wakes_up_and_times_out",
+         "test_roundtrip.RoundTrip.test_killed_writer_is_stale_then_taken_over",
+         "test_roundtrip.RoundTrip.test_end_of_session_close",
+         "test_roundtrip.RoundTrip.test_active_toggle",
+         "test_roundtrip.RoundTrip.test_no_torn_frames_under_stress"]
+
+
+class Fallbacks(unittest.TestCase):
+    def run_with(self, **env):
+        here = os.path.dirname(os.path.abspath(__file__))
+        q = subprocess.run([sys.executable, "-B", "-m", "unittest"] + TESTS, cwd=here,
+                           env=dict(os.environ, **env), capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(q.returncode, 0, q.stderr[-3000:])
+        self.assertIn("Ran %d tests" % len(TESTS), q.stderr)
+
+    def test_polling_without_futex_or_libatomic(self):
+        self.run_with(SHMOUT_PY_NO_FUTEX="1", SHMOUT_PY_NO_LIBATOMIC="1")
+
+    def test_liveness_without_ofd_locks(self):
+        self.run_with(SHMOUT_PY_NO_OFD="1")
+
+
+if __name__ == "__main__":
+    unittest.main()
