@@ -204,6 +204,19 @@ struct shmout_reader_stats {
  * -ENOMEM. */
 int shmout_reader_open(shmout_reader **r, const char *name, int memtype, int timeout_ms);
 
+/* Which frame acquire and read return. */
+enum shmout_read_mode {
+    SHMOUT_READ_LATEST = 0,   /* the newest complete frame (default; lowest latency) */
+    SHMOUT_READ_EVERY  = 1,   /* the oldest frame newer than the last one returned that is
+                                 still in the ring: every frame, unless the writer laps the
+                                 reader (those count as frames_skipped). The first frame
+                                 after opening is the newest; after a writer restart, the
+                                 oldest of the new session still in the ring. */
+};
+
+/* Set the read mode (enum shmout_read_mode). Returns 0 or -EINVAL. */
+int shmout_reader_set_mode(shmout_reader *r, int mode);
+
 /* Wait without polling (futex) until a frame newer than the last one
  * returned by acquire/read exists. timeout_ms: 0 = don't wait, negative =
  * forever. Returns 0 (new frame), -ETIMEDOUT, -ESTALE (writer died),
@@ -214,7 +227,8 @@ int shmout_reader_open(shmout_reader **r, const char *name, int memtype, int tim
  * transparently (frame numbers restart at 1 in the new session). */
 int shmout_reader_wait(shmout_reader *r, int timeout_ms);
 
-/* Zero-copy access to the newest complete frame. Returns 0, -EAGAIN (no
+/* Zero-copy access to a complete frame: the newest, or in SHMOUT_READ_EVERY
+ * mode the next one (shmout_reader_set_mode). Returns 0, -EAGAIN (no
  * frame published yet), -EPROTO (corrupt block). */
 int shmout_reader_acquire(shmout_reader *r, struct shmout_frame_view *view);
 

@@ -42,6 +42,7 @@ struct shmout_reader {
     uint64_t last;                         /* last frame number returned */
     uint64_t last_geometry_gen, last_session;  /* of the last frame returned */
     int last_status;
+    int mode;                              /* SHMOUT_READ_LATEST or SHMOUT_READ_EVERY */
     struct shmout_reader_stats st;
 };
 
@@ -332,7 +333,7 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
     const struct shmout_segment_header *sh = &r->cur.snap;
     const struct shmout_slot_desc *d;
     struct shmout_slot_desc snap;
-    uint64_t n, s1, s2;
+    uint64_t n, newest, s1, s2, overwritten = 0;
     const uint8_t *base;
     int tries, ret;
     unsigned p;
@@ -342,14 +343,22 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
     if (ret < 0)
         return ret;
     for (tries = 0; r->cur.map && tries < MAX_TRIES; tries++) {
-        n = latest(r);
+        newest = n = latest(r);
         if (n == 0)
             break;
+        if (r->mode == SHMOUT_READ_EVERY && (r->last || r->st.frames_seen) && r->last < newest) {
+            /* The oldest frame after the last one returned that the ring can still hold
+             * (after a writer restart: of the new session), past those found overwritten. */
+            n = r->last + 1 + overwritten;
+            if (newest - n >= sh->slot_count)
+                n = newest - sh->slot_count + 1;
+        }
         d = (const void *)(r->cur.map + sh->slot_table_offset +
                            (n % sh->slot_count) * sh->slot_desc_size);
         s1 = atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_acquire);
         if (s1 != 2 * n) {
             r->st.torn_retries++;
+            overwritten += n < newest;      /* every mode: that frame is gone, take the next */
             continue;
         }
         shmout_priv_shared_copy(&snap, d, sizeof(snap));
@@ -392,6 +401,14 @@ static void account(shmout_reader *r, const struct shmout_frame_meta *m)
     r->last = m->frame_number;
     r->last_geometry_gen = m->geometry_gen;
     r->last_session = r->session;
+}
+
+int shmout_reader_set_mode(shmout_reader *r, int mode)
+{
+    if (mode != SHMOUT_READ_LATEST && mode != SHMOUT_READ_EVERY)
+        return shmout_priv_fail(-EINVAL, "unknown read mode %d", mode);
+    r->mode = mode;
+    return 0;
 }
 
 int shmout_reader_acquire(shmout_reader *r, struct shmout_frame_view *v)

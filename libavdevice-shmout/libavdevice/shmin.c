@@ -23,8 +23,10 @@
  * shmin: reads the frames a shmout writer (or any program following the shmout protocol)
  * publishes in a shared-memory block, the twin of TouchDesigner's Shared Mem In TOP.
  * Each frame is copied once out of the ring slot, never torn, into an AVFrame that travels
- * as a wrapped AVFrame, so size and format changes reach FFmpeg frame by frame.
- * Usage: ffmpeg -f shmin -i NAME ...   ffplay -f shmin NAME
+ * as a wrapped AVFrame, so size and format changes reach FFmpeg frame by frame. It takes
+ * every frame (reporting gaps) or the newest, stamps frames with the writer's pts or the
+ * wall clock, and at the writer's close ends the stream or waits for the next writer.
+ * Usage: ffmpeg -f shmin -i NAME ...   ffplay -f shmin -mode latest NAME
  */
 
 #include "libavutil/internal.h"
@@ -36,14 +38,25 @@
 #include "libavformat/internal.h"
 #include "shmdev_common.h"
 
+enum { TS_WRITER, TS_WALLCLOCK };
+enum { ONCLOSE_EOF, ONCLOSE_WAIT };
+
 typedef struct ShmInContext {
     const AVClass *class;
     int memtype;
     int64_t timeout;
+    int mode;
+    int timestamps;
+    int onclose;
 
     shmout_reader *reader;
     struct shmout_geometry geometry;
-    int first_pending;           /* the frame seen by read_header is still to be returned */
+    AVFrame *first;              /* the frame read by read_header, returned by the first read_packet */
+    struct shmout_frame_meta first_meta;
+    uint64_t skipped;            /* frames_skipped already reported */
+    uint64_t last_frame;         /* frame number of the last frame returned */
+    int64_t last_pts;            /* last pts returned, in the stream time base */
+    int64_t pts_offset;          /* added to the writer's pts after a restart */
 } ShmInContext;
 
 static void shmin_free_frame(av_unused void *opaque, uint8_t *data)
@@ -69,16 +82,22 @@ static int shmin_wait(AVFormatContext *s, int64_t timeout)
             return AVERROR(ETIMEDOUT);
     }
     switch (ret) {
-    case 0:           return 0;
-    case -ESHUTDOWN: av_log(s, AV_LOG_INFO, "The writer closed block '%s'\n", s->url);
-                     return AVERROR_EOF;
-    case -ESTALE:    av_log(s, AV_LOG_WARNING, "The writer of block '%s' is gone\n", s->url);
-                     return AVERROR_EOF;
-    default:         return ff_shmdev_error(s, ret, "Cannot wait for a frame");
+    case 0:
+        return 0;
+    case -ESHUTDOWN:
+    case -ESTALE:
+        av_log(s, ret == -ESTALE ? AV_LOG_WARNING : AV_LOG_INFO, "The writer of block '%s' %s%s\n",
+               s->url, ret == -ESTALE ? "is gone" : "closed it",
+               c->onclose == ONCLOSE_WAIT ? "; waiting for the next writer" : "");
+        if (c->onclose == ONCLOSE_EOF)
+            return AVERROR_EOF;
+        return shmin_wait(s, -1);
+    default:
+        return ff_shmdev_error(s, ret, "Cannot wait for a frame");
     }
 }
 
-/* Copy the newest frame out of the block into a new AVFrame of its geometry. */
+/* Copy the next frame (per mode) out of the block into an AVFrame of its geometry. */
 static int shmin_read_frame(AVFormatContext *s, AVFrame *frame, struct shmout_frame_meta *meta)
 {
     ShmInContext *c = s->priv_data;
@@ -87,21 +106,25 @@ static int shmin_read_frame(AVFormatContext *s, AVFrame *frame, struct shmout_fr
 
     for (;;) {
         av_frame_unref(frame);
-        frame->width  = c->geometry.width;
-        frame->height = c->geometry.height;
-        frame->format = av_get_pix_fmt(c->geometry.pix_fmt_name);
-        if (frame->format == AV_PIX_FMT_NONE) {
-            av_log(s, AV_LOG_ERROR, "Block '%s' holds pixel format '%s', which this FFmpeg does not know\n",
-                   s->url, c->geometry.pix_fmt_name);
-            return AVERROR_PATCHWELCOME;
+        if (c->geometry.width) {          /* unknown before the first frame: read says its size */
+            frame->width  = c->geometry.width;
+            frame->height = c->geometry.height;
+            frame->format = av_get_pix_fmt(c->geometry.pix_fmt_name);
+            if (frame->format == AV_PIX_FMT_NONE) {
+                av_log(s, AV_LOG_ERROR, "Block '%s' holds pixel format '%s', which this FFmpeg does not know\n",
+                       s->url, c->geometry.pix_fmt_name);
+                return AVERROR_PATCHWELCOME;
+            }
+            if ((ret = av_frame_get_buffer(frame, 0)) < 0)
+                return ret;
         }
-        if ((ret = av_frame_get_buffer(frame, 0)) < 0)
-            return ret;
         ret = shmout_reader_read(c->reader, &c->geometry, frame->data, frame->linesize, &got, meta);
         if (ret != -EMSGSIZE)
             break;
-        c->geometry = got;   /* the writer changed size or format: reallocate */
+        c->geometry = got;   /* first frame, or the writer changed size or format: reallocate */
     }
+    if (ret == -EAGAIN)
+        return AVERROR(EAGAIN);
     if (ret < 0)
         return ff_shmdev_error(s, ret, "Cannot read a frame");
     frame->sample_aspect_ratio = (AVRational){ got.sar_num, got.sar_den };
@@ -116,15 +139,17 @@ static int shmin_read_frame(AVFormatContext *s, AVFrame *frame, struct shmout_fr
 static av_cold int shmin_read_header(AVFormatContext *s)
 {
     ShmInContext *c = s->priv_data;
-    struct shmout_frame_view view;
     AVStream *st;
     int timeout_ms = c->timeout < 0 ? -1 : (int)FFMIN(c->timeout / 1000, INT_MAX);
     int ret;
 
     if ((ret = shmout_reader_open(&c->reader, s->url, c->memtype, timeout_ms)) < 0)
         return ff_shmdev_error(s, ret, "Cannot open the shared-memory block");
-    /* The stream parameters are those of the first frame. */
-    while ((ret = shmout_reader_acquire(c->reader, &view)) == -EAGAIN) {
+    shmout_reader_set_mode(c->reader, c->mode);
+    /* The stream parameters are those of the first frame, which is kept for the first packet. */
+    if (!(c->first = av_frame_alloc()))
+        return AVERROR(ENOMEM);
+    while ((ret = shmin_read_frame(s, c->first, &c->first_meta)) == AVERROR(EAGAIN)) {
         if ((ret = shmin_wait(s, c->timeout)) < 0) {
             if (ret == AVERROR(ETIMEDOUT))
                 av_log(s, AV_LOG_ERROR, "No frame arrived in block '%s' within the timeout\n", s->url);
@@ -132,46 +157,85 @@ static av_cold int shmin_read_header(AVFormatContext *s)
         }
     }
     if (ret < 0)
-        return ff_shmdev_error(s, ret, "Cannot read the block");
-    c->geometry = view.geometry;
-    c->first_pending = 1;
+        return ret;
 
     if (!(st = avformat_new_stream(s, NULL)))
         return AVERROR(ENOMEM);
     st->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
     st->codecpar->codec_id   = AV_CODEC_ID_WRAPPED_AVFRAME;
-    st->codecpar->width      = c->geometry.width;
-    st->codecpar->height     = c->geometry.height;
-    st->codecpar->format     = av_get_pix_fmt(c->geometry.pix_fmt_name);
-    st->codecpar->sample_aspect_ratio = (AVRational){ c->geometry.sar_num, c->geometry.sar_den };
-    if (view.meta.tb_num > 0 && view.meta.tb_den > 0)
-        avpriv_set_pts_info(st, 64, view.meta.tb_num, view.meta.tb_den);
+    st->codecpar->width      = c->first->width;
+    st->codecpar->height     = c->first->height;
+    st->codecpar->format     = c->first->format;
+    st->codecpar->sample_aspect_ratio = c->first->sample_aspect_ratio;
+    if (c->timestamps == TS_WRITER && c->first_meta.tb_num > 0 && c->first_meta.tb_den > 0)
+        avpriv_set_pts_info(st, 64, c->first_meta.tb_num, c->first_meta.tb_den);
     else
         avpriv_set_pts_info(st, 64, 1, 1000000);
+    c->last_pts = AV_NOPTS_VALUE;
     return 0;
+}
+
+/* Log frames lost since the last report, and writer restarts. */
+static void shmin_report(AVFormatContext *s)
+{
+    ShmInContext *c = s->priv_data;
+    struct shmout_reader_stats st;
+
+    shmout_reader_get_stats(c->reader, &st);
+    if (st.frames_skipped > c->skipped)
+        av_log(s, c->mode == SHMOUT_READ_EVERY ? AV_LOG_WARNING : AV_LOG_DEBUG,
+               "%"PRIu64" frames of block '%s' were not read (%"PRIu64" in all)%s\n",
+               st.frames_skipped - c->skipped, s->url, st.frames_skipped,
+               c->mode == SHMOUT_READ_EVERY ? ": the writer lapped the reader" : "");
+    c->skipped = st.frames_skipped;
+}
+
+/*
+ * The frame's pts in the stream time base: the writer's, or the wall clock at publishing.
+ * After a writer restart the writer's pts start again; an offset keeps them increasing.
+ */
+static int64_t shmin_pts(AVFormatContext *s, const struct shmout_frame_meta *meta)
+{
+    ShmInContext *c = s->priv_data;
+    AVStream *st = s->streams[0];
+    int64_t pts;
+    int restarted = meta->frame_number <= c->last_frame;   /* numbers restart with a new writer */
+
+    c->last_frame = meta->frame_number;
+    if (restarted)
+        av_log(s, AV_LOG_INFO, "A new writer took over block '%s'\n", s->url);
+    if (c->timestamps == TS_WALLCLOCK || meta->pts == SHMOUT_NOPTS || meta->tb_num <= 0 || meta->tb_den <= 0)
+        return av_rescale_q(meta->realtime_ns / 1000, AV_TIME_BASE_Q, st->time_base);
+    pts = av_rescale_q(meta->pts, (AVRational){ meta->tb_num, meta->tb_den }, st->time_base);
+    if (restarted && c->last_pts != AV_NOPTS_VALUE)
+        c->pts_offset = c->last_pts + 1 - pts;
+    return pts + c->pts_offset;
 }
 
 static int shmin_read_packet(AVFormatContext *s, AVPacket *pkt)
 {
     ShmInContext *c = s->priv_data;
-    AVStream *st = s->streams[0];
     struct shmout_frame_meta meta;
     AVFrame *frame;
     int ret;
 
-    if (!c->first_pending && (ret = shmin_wait(s, -1)) < 0)
-        return ret;
-    c->first_pending = 0;
-    if (!(frame = av_frame_alloc()))
-        return AVERROR(ENOMEM);
-    if ((ret = shmin_read_frame(s, frame, &meta)) < 0) {
-        av_frame_free(&frame);
-        return ret;
+    if (c->first) {
+        frame = c->first;
+        meta  = c->first_meta;
+        c->first = NULL;
+    } else {
+        if ((ret = shmin_wait(s, -1)) < 0)
+            return ret;
+        if (!(frame = av_frame_alloc()))
+            return AVERROR(ENOMEM);
+        if ((ret = shmin_read_frame(s, frame, &meta)) < 0) {
+            av_frame_free(&frame);
+            return ret;
+        }
     }
-    if (meta.pts != SHMOUT_NOPTS && meta.tb_num > 0 && meta.tb_den > 0)
-        frame->pts = av_rescale_q(meta.pts, (AVRational){ meta.tb_num, meta.tb_den }, st->time_base);
-    else
-        frame->pts = av_rescale_q(meta.monotonic_ns / 1000, AV_TIME_BASE_Q, st->time_base);
+    shmin_report(s);
+    frame->pts = shmin_pts(s, &meta);
+    c->last_pts = frame->pts;
 
     pkt->buf = av_buffer_create((uint8_t *)frame, sizeof(*frame), shmin_free_frame, NULL, 0);
     if (!pkt->buf) {
@@ -192,6 +256,7 @@ static av_cold int shmin_read_close(AVFormatContext *s)
 
     shmout_reader_close(c->reader);
     c->reader = NULL;
+    av_frame_free(&c->first);
     return 0;
 }
 
@@ -202,6 +267,20 @@ static const AVOption options[] = {
       AV_OPT_TYPE_INT, { .i64 = SHMOUT_MEMTYPE_LOCAL }, SHMOUT_MEMTYPE_LOCAL, SHMOUT_MEMTYPE_GLOBAL, DEC, .unit = "memtype" },
     { "local",   "private to this user",                        0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_LOCAL },  0, 0, DEC, .unit = "memtype" },
     { "global",  "readable by every user, writable by its owner", 0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_GLOBAL }, 0, 0, DEC, .unit = "memtype" },
+    { "mode", "which frames to take", OFFSET(mode),
+      AV_OPT_TYPE_INT, { .i64 = SHMOUT_READ_EVERY }, SHMOUT_READ_LATEST, SHMOUT_READ_EVERY, DEC, .unit = "mode" },
+    { "every",  "every frame, in order; frames lost because the writer lapped the reader are reported",
+      0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_READ_EVERY },  0, 0, DEC, .unit = "mode" },
+    { "latest", "the newest frame, skipping older ones (lowest latency, for display)",
+      0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_READ_LATEST }, 0, 0, DEC, .unit = "mode" },
+    { "timestamps", "timestamps of the frames", OFFSET(timestamps),
+      AV_OPT_TYPE_INT, { .i64 = TS_WRITER }, TS_WRITER, TS_WALLCLOCK, DEC, .unit = "timestamps" },
+    { "writer",    "the writer's pts, in its time base",                    0, AV_OPT_TYPE_CONST, { .i64 = TS_WRITER },    0, 0, DEC, .unit = "timestamps" },
+    { "wallclock", "the wall-clock time each frame was published, in microseconds", 0, AV_OPT_TYPE_CONST, { .i64 = TS_WALLCLOCK }, 0, 0, DEC, .unit = "timestamps" },
+    { "onclose", "what to do when the writer closes the block or dies", OFFSET(onclose),
+      AV_OPT_TYPE_INT, { .i64 = ONCLOSE_EOF }, ONCLOSE_EOF, ONCLOSE_WAIT, DEC, .unit = "onclose" },
+    { "eof",  "end the stream",                                           0, AV_OPT_TYPE_CONST, { .i64 = ONCLOSE_EOF },  0, 0, DEC, .unit = "onclose" },
+    { "wait", "wait for the next writer of the name and go on with its frames", 0, AV_OPT_TYPE_CONST, { .i64 = ONCLOSE_WAIT }, 0, 0, DEC, .unit = "onclose" },
     { "timeout", "how long to wait for the writer and its first frame (-1: forever)", OFFSET(timeout),
       AV_OPT_TYPE_DURATION, { .i64 = 5000000 }, -1, INT_MAX * 1000.0, .flags = DEC },
     { 0 },

@@ -33,12 +33,13 @@ static const char usage_text[] =
 "                                    print frame rate, skips and torn reads once per\n"
 "                                    second until Ctrl-C (or N lines / S seconds)\n"
 "  test-writer NAME [--width W] [--height H] [--format FMT] [--fps F]\n"
-"              [--frames N] [--slots N] [--hold]\n"
+"              [--frames N] [--slots N] [--resize-every N] [--hold]\n"
 "                                    publish a test pattern (64x64 rgba, 30 fps,\n"
 "                                    forever by default): every byte of frame n at\n"
 "                                    plane p, offset i is (n + 7*p + i) & 255; with\n"
 "                                    --hold it keeps the block open after the last\n"
-"                                    frame until killed\n"
+"                                    frame until killed; --resize-every N switches\n"
+"                                    between WxH and 1.5 times that every N frames\n"
 "\n"
 "options for NAME commands:\n"
 "  --memtype local|global            which namespace NAME is in; default: local,\n"
@@ -114,7 +115,7 @@ struct args {
     int memtype;            /* 0 = default (local, then global) */
     int json, force, hold;
     const char *positional2;
-    long count, seconds, width, height, frames, slots;
+    long count, seconds, width, height, frames, slots, resize;
     double fps;
     const char *format;
 };
@@ -177,11 +178,11 @@ static int parse_args(int argc, char **argv, struct args *a, const char *allowed
             *(o[2] == 'c' ? &a->count : &a->seconds) = n;
             i++;
         } else if ((!strcmp(o, "--width") || !strcmp(o, "--height") || !strcmp(o, "--frames") ||
-                    !strcmp(o, "--slots")) && strstr(allowed, "geom")) {
+                    !strcmp(o, "--slots") || !strcmp(o, "--resize-every")) && strstr(allowed, "geom")) {
             if (!v || parse_long(v, 0, 65536, &n) < 0)
                 return usage_error("%s needs an integer 0..65536", o);
             *(o[2] == 'w' ? &a->width : o[2] == 'h' ? &a->height :
-              o[2] == 'f' ? &a->frames : &a->slots) = n;
+              o[2] == 'f' ? &a->frames : o[2] == 'r' ? &a->resize : &a->slots) = n;
             i++;
         } else {
             return usage_error("unknown option '%s'", o);
@@ -508,6 +509,16 @@ static int cmd_test_writer(int argc, char **argv)
     signal(SIGTERM, on_signal);
     next = now_ms() * 1000u;
     for (n = 1; !stop && (a.frames < 0 || n <= (uint64_t)a.frames); n++) {
+        if (a.resize && n > 1 && (n - 1) % (uint64_t)a.resize == 0) {
+            /* alternate between WxH and 1.5 times that: growing moves to a new data object */
+            int big = (n - 1) / (uint64_t)a.resize % 2;
+            if (shmout_geometry_init(&g, fmt, (uint32_t)(big ? a.width * 3 / 2 : a.width),
+                                     (uint32_t)(big ? a.height * 3 / 2 : a.height), 1) < 0 ||
+                (ret = shmout_writer_set_geometry(w, &g)) < 0) {
+                shmout_writer_close(w);
+                return runtime_error(ret < 0 ? ret : -EINVAL);
+            }
+        }
         shmout_writer_begin_frame(w, data, linesize);
         for (p = 0; p < g.nb_planes; p++)
             for (y = 0; y < g.plane_height[p]; y++)

@@ -516,6 +516,51 @@ static void test_last_frame_before_close(void)
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
 }
 
+/* SHMOUT_READ_EVERY: frames in order while the ring holds them, lapped ones counted as skipped. */
+static void test_read_every(void)
+{
+    const char *name = tname("every");
+    struct shmout_geometry g = rgba(8, 8);
+    struct shmout_frame_view v;
+    struct shmout_reader_stats st;
+    shmout_writer *w;
+    shmout_reader *r;
+    int i;
+
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);   /* 3 slots */
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    if (!w || !r)
+        return;
+    CHECK_EQ(shmout_reader_set_mode(r, 7), -EINVAL);
+    CHECK_EQ(shmout_reader_set_mode(r, SHMOUT_READ_EVERY), 0);
+    t_publish(w);
+    t_publish(w);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 2);      /* the first frame read is the newest */
+    t_publish(w);
+    t_publish(w);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 3);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 4);
+    for (i = 0; i < 4; i++)                /* 5..8: the ring keeps 6, 7, 8 */
+        t_publish(w);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 6);
+    CHECK_EQ(shmout_reader_validate(r, &v), 0);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 7);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 8);
+    shmout_reader_get_stats(r, &st);
+    CHECK_EQ(st.frames_seen, 6);            /* 2, 3, 4, 6, 7, 8 */
+    CHECK_EQ(st.frames_skipped, 1);        /* frame 5 */
+    CHECK_EQ(shmout_reader_wait(r, 0), -ETIMEDOUT);
+    shmout_reader_close(r);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
+}
+
 static void test_control_and_hints(void)
 {
     const char *name = tname("ctl");
@@ -842,6 +887,7 @@ int main(int argc, char **argv)
     RUN(test_force_removed_writer);
     RUN(test_wait_wakeup);
     RUN(test_last_frame_before_close);
+    RUN(test_read_every);
     RUN(test_control_and_hints);
     RUN(test_geometry_change);
     RUN(test_reader_follows_restart);

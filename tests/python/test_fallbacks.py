@@ -9,7 +9,7 @@ import subprocess
 import sys
 import unittest
 
-import helpers
+import helpers  # noqa: F401  (puts python/ on sys.path)
 
 TESTS = ["test_roundtrip.RoundTrip.test_wait_wakes_up_and_times_out",
          "test_roundtrip.RoundTrip.test_killed_writer_is_stale_then_taken_over",

@@ -89,6 +89,23 @@ class CWriterPythonReader(helpers.BlockTest):
                 self.assertEqual((f.width, f.height, f.pix_fmt_name), (64, 64, "rgba"))
                 self.assertEqual(f.data[0], expected_plane(30, 0, f.planes[0]))
 
+    def test_every_frame_from_c_writer(self):
+        name = self.name("c")
+        self.start_writer(name, "--width", "32", "--height", "16", "--format", "rgb24",
+                          "--fps", "200", "--frames", "120", "--slots", "16", "--hold")
+        with shmout.Reader(name, timeout=10) as r:
+            got = []
+            for f in r.frames(timeout=2, every=True):
+                self.assertEqual(f.data[0], expected_plane(f.number, 0, f.planes[0]))
+                got.append(f.number)
+                if f.number == 120:
+                    break
+            self.assertEqual(got, sorted(set(got)))
+            self.assertEqual(got[-1], 120)
+            self.assertEqual(len(got) + r.frames_skipped, 120 - got[0] + 1)
+            # 16 slots at 200 fps leave 80 ms per frame: only a badly stalled reader skips
+            self.assertLess(r.frames_skipped, 60)
+
     def test_killed_c_writer_stale_then_python_takeover(self):
         name = self.name("c")
         p = self.start_writer(name, "--fps", "100", "--frames", "3", "--hold")

@@ -5,7 +5,7 @@
 import os
 import unittest
 
-import helpers
+import helpers  # noqa: F401  (puts python/ on sys.path)
 from helpers import shmout
 
 
@@ -65,7 +65,8 @@ class NameRules(unittest.TestCase):
             shmout.base_name("cam1", "other", uid)
 
     def test_case_sensitive(self):
-        self.assertNotEqual(shmout.base_name("Cam", "local", 1), shmout.base_name("cam", "local", 1))
+        self.assertNotEqual(shmout.base_name("Cam", "local", 1),
+                            shmout.base_name("cam", "local", 1))
 
 
 if __name__ == "__main__":

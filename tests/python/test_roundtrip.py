@@ -173,6 +173,29 @@ class RoundTrip(helpers.BlockTest):
             w.write(bytes(4))
             self.assertEqual([f.number for f in r.frames(timeout=0.1)], [6])
 
+    def test_read_every_frame(self):
+        """§10 "Reading every frame": in order, skipping only what was overwritten."""
+        name = self.name()
+        with shmout.Writer(name, 2, 1, "gray", slots=3, heartbeat=False) as w, \
+                shmout.Reader(name) as r:
+            self.assertIsNone(r.read_next())
+            for i in range(1, 4):
+                w.write(bytes([i, i]), pts=i)
+            f = r.read_next()                      # nothing returned yet: starts at latest
+            self.assertEqual((f.number, f.data[0]), (3, b"\3\3"))
+            w.write(b"\4\4")
+            w.write(b"\5\5")
+            self.assertEqual([r.read_next().number, r.read_next().number], [4, 5])
+            self.assertIsNone(r.read_next())
+            self.assertEqual((r.frames_seen, r.frames_skipped), (3, 0))
+            for i in range(6, 13):
+                w.write(bytes([i, i]), pts=i)
+            got = [f.number for f in r.frames(timeout=0.05, every=True)]
+            self.assertEqual(got, [10, 11, 12])    # 6..9 were overwritten (3 slots)
+            self.assertEqual((r.frames_seen, r.frames_skipped), (6, 4))
+            f = r.read()                            # the newest again: not a new frame
+            self.assertEqual((f.number, r.frames_seen), (12, 6))
+
     def test_active_toggle(self):
         name = self.name()
         with shmout.Writer(name, 2, 2, "gray", heartbeat=False) as w, shmout.Reader(name) as r:
@@ -460,6 +483,33 @@ class RoundTrip(helpers.BlockTest):
             p.kill()
             p.communicate()
 
+    def test_relay_example(self):
+        """examples/relay.py republishes a block: frames, pts and a geometry change arrive."""
+        src, dst = self.name("rsrc"), self.name("rdst")
+        relay = subprocess.Popen([sys.executable, "-B",
+                                  os.path.join(helpers.TOP, "examples", "relay.py"), src, dst,
+                                  "--quiet", "--timeout", "10"], env=PYENV,
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            with shmout.Writer(src, 5, 3, "rgb24", heartbeat=False) as w:
+                w.write(bytes(range(45)), pts=100, tb=(1, 90000))
+                r = shmout.Reader(dst, timeout=10)
+                self.addCleanup(r.close)
+                f = r.read() or r.next_frame(5)
+                self.assertEqual((f.data[0], f.pts, f.time_base), (bytes(range(45)), 100,
+                                                                   (1, 90000)))
+                w.set_geometry(4, 4, "gray")
+                w.write(bytes(range(16)), pts=200, tb=(1, 90000))
+                f = r.next_frame(5)
+                self.assertEqual((f.width, f.height, f.pix_fmt_name, f.data[0], f.pts),
+                                 (4, 4, "gray", bytes(range(16)), 200))
+            self.assertTrue(helpers.wait_until(lambda: r.status == "inactive", 5))
+        finally:
+            relay.send_signal(signal.SIGTERM)
+            _, err = relay.communicate(timeout=10)
+        self.assertEqual(relay.returncode, 0, err)
+        self.assertEqual(r.status, "closed")
+
     def test_to_numpy(self):
         try:
             import numpy  # noqa: F401
@@ -474,6 +524,31 @@ class RoundTrip(helpers.BlockTest):
             self.assertEqual(a.shape, (2, 3, 4))
             self.assertEqual(a.dtype.str, "<u2")
             self.assertEqual(a.ravel().tolist(), vals)
+        cases = {"gray": (2, 3, 1), "rgb24": (2, 3, 3), "grayf32le": (2, 3, 1),
+                 "gbrp": (2, 3, 3), "yuyv422": (2, 4, 2)}
+        for fmt, shape in cases.items():
+            with self.subTest(fmt=fmt):
+                name = self.name()
+                with shmout.Writer(name, 3, 2, fmt, heartbeat=False) as w, \
+                        shmout.Reader(name) as r:
+                    g = w.geometry
+                    data = helpers.pattern(1, 0, sum(p.bytewidth * p.height for p in g.planes))
+                    w.write(data)
+                    f = r.read()
+                    a = f.to_numpy()
+                    self.assertEqual(a.shape, shape)
+                    self.assertEqual(a.tobytes() if len(g.planes) == 1 else
+                                     b"".join(f.plane_to_numpy(p).tobytes()
+                                              for p in range(len(g.planes))), data)
+                    self.assertTrue(f.to_numpy(copy=True).flags.writeable)
+        name = self.name()
+        with shmout.Writer(name, 5, 3, "yuv420p", heartbeat=False) as w, \
+                shmout.Reader(name) as r:
+            w.write(bytes(15 + 6 + 6))
+            f = r.read()
+            with self.assertRaises(ValueError):
+                f.to_numpy()
+            self.assertEqual(f.plane_to_numpy(1).shape, (2, 3))
 
 
 if __name__ == "__main__":

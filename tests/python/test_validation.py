@@ -72,7 +72,7 @@ class Corruption(helpers.BlockTest):
     def slot_desc(self):
         return 256 + 512 * (1 % 3)
 
-    # -- sanity: the clone itself is valid ----------------------------------------------------------
+    # -- sanity: the clone itself is valid ---------------------------------------------------------
     def test_clone_is_valid(self):
         name = self.clone()
         with shmout.Reader(name) as r:
@@ -142,6 +142,29 @@ class Corruption(helpers.BlockTest):
         with self.assertRaises(shmout.NotReadyError):
             shmout.Reader(name, timeout=0.05)
 
+    def test_not_a_regular_file(self):
+        """A FIFO or symlink in place of an object is refused at once (no hang)."""
+        for suffix in ("", "@d1"):
+            for kind in ("fifo", "symlink"):
+                with self.subTest(suffix=suffix, kind=kind):
+                    name = self.clone()
+                    path = os.path.join(S.SHM_DIR, shmout.base_name(name, "local",
+                                                                    os.geteuid()) + suffix)
+                    os.unlink(path)
+                    if kind == "fifo":
+                        os.mkfifo(path, 0o600)
+                    else:
+                        os.symlink("/etc/passwd", path)
+                    with self.assertRaises((shmout.ProtocolError, OSError)):
+                        shmout.Reader(name)
+                    if suffix == "":
+                        with self.assertRaises((shmout.ProtocolError, OSError)):
+                            shmout.Writer(name, 2, 2, "gray", heartbeat=False)
+                    else:           # a writer owns every @d name: it removes the odd one
+                        with shmout.Writer(name, 2, 2, "gray", heartbeat=False) as w:
+                            self.assertEqual(w.segment_gen, 2)
+                        self.assertFalse(os.path.lexists(path))
+
     def test_minor_version_and_reserved_accepted(self):
         name = self.clone()
         mm = helpers.obj_map(name)
@@ -168,7 +191,7 @@ class Corruption(helpers.BlockTest):
         put(mm, 160, "Q", 3)
         self.expect_refused(name, shmout.OverwrittenError, max_retries=20)
 
-    # -- data object (§16) --------------------------------------------------------------------------
+    # -- data object (§16) -------------------------------------------------------------------------
     def test_data_object_fields(self):
         size = len(self.files["@d1"])
         cases = [("magic", 1), ("version_major", 2), ("header_size", 255),
@@ -202,7 +225,7 @@ class Corruption(helpers.BlockTest):
         os.truncate(os.path.join(S.SHM_DIR, base + "@d1"), 4096)
         self.expect_refused(name)
 
-    # -- slots (§16) --------------------------------------------------------------------------------
+    # -- slots (§16) -------------------------------------------------------------------------------
     def test_slot_fields(self):
         d = self.slot_desc()
         g = d + 256
