@@ -12,8 +12,8 @@ PREFIX ?= /usr/local
 # make check TESTS="tests/ffmpeg/devices.sh ...": run only these suites.
 TESTS ?=
 
-.PHONY: all lib ffmpeg check demo install patches clean distclean
-all: lib ffmpeg
+.PHONY: all lib viewer ffmpeg check demo install patches clean distclean
+all: lib viewer ffmpeg
 
 ifneq ($(wildcard config.mk),)
 include config.mk
@@ -24,6 +24,19 @@ endif
 
 lib: config.mk
 	@$(MAKE) --no-print-directory -C $(TOP)/libshmout O=$(B) CC="$(CC)"
+
+# shmout-view, the SDL2 viewer, when SDL2's development files are installed.
+SDL2_CFLAGS := $(shell pkg-config --cflags sdl2 2>/dev/null)
+SDL2_LIBS := $(shell pkg-config --libs sdl2 2>/dev/null)
+ifneq ($(SDL2_LIBS),)
+viewer: $(B)/bin/shmout-view
+$(B)/bin/shmout-view: $(TOP)/viewer/shmout_view.c $(B)/lib/libshmout.a | lib
+	$(CC) -std=c11 -Wall -Wextra -O2 -I$(B)/include/shmout $(SDL2_CFLAGS) $< $(B)/lib/libshmout.a $(SDL2_LIBS) -pthread -o $@
+$(B)/lib/libshmout.a: lib
+else
+viewer:
+	@echo "make: SDL2 not found, no shmout-view (apt-get install libsdl2-dev)"
+endif
 
 ffmpeg: config.mk lib
 	@$(TOP)/scripts/build-ffmpeg "$(FFMPEG_TREE)" "$(FFMPEG_BUILD)" "$(B)" "$(FFMPEG_FLAGS)"
@@ -39,7 +52,7 @@ demo: all
 install: all
 	@$(MAKE) --no-print-directory -C $(TOP)/libshmout O=$(B) PREFIX="$(PREFIX)" install
 	@mkdir -p "$(DESTDIR)$(PREFIX)/bin"
-	@for p in ffmpeg ffprobe ffplay; do \
+	@for p in ffmpeg ffprobe ffplay shmout-view; do \
 	    [ ! -x "$(B)/bin/$$p" ] || install -m 755 "$(B)/bin/$$p" "$(DESTDIR)$(PREFIX)/bin/$$p"; done
 	@echo "installed into $(DESTDIR)$(PREFIX)"
 

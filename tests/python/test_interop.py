@@ -106,6 +106,31 @@ class CWriterPythonReader(helpers.BlockTest):
             # 16 slots at 200 fps leave 80 ms per frame: only a badly stalled reader skips
             self.assertLess(r.frames_skipped, 60)
 
+    def test_c_writer_resizes(self):
+        """`test-writer --resize-every 4`: 8x4 and 12x6 alternate every 4 frames (a new data
+        object for the bigger size, in place for the smaller); the reader follows."""
+        name = self.name("c")
+        self.start_writer(name, "--width", "8", "--height", "4", "--format", "yuv420p",
+                          "--fps", "25", "--frames", "16", "--resize-every", "4", "--hold")
+        with shmout.Reader(name, timeout=10) as r:
+            sizes, gens = set(), set()
+            for f in r.frames(timeout=2, every=True):
+                big = (f.number - 1) // 4 % 2 == 1
+                self.assertEqual((f.width, f.height), (12, 6) if big else (8, 4))
+                ref = shmout.make_geometry(f.width, f.height, "yuv420p")
+                self.assertEqual([(q.bytewidth, q.height) for q in f.planes],
+                                 [(q.bytewidth, q.height) for q in ref.planes])
+                for i, pl in enumerate(f.planes):
+                    self.assertEqual(f.data[i], expected_plane(f.number, i, pl))
+                sizes.add((f.width, f.height))
+                gens.add(f.geometry_gen)
+                if f.number == 16:
+                    break
+            self.assertEqual(f.number, 16)
+            self.assertEqual(sizes, {(8, 4), (12, 6)})
+            self.assertGreaterEqual(len(gens), 2)
+            self.assertGreaterEqual(r.info().segment_gen, 2)
+
     def test_killed_c_writer_stale_then_python_takeover(self):
         name = self.name("c")
         p = self.start_writer(name, "--fps", "100", "--frames", "3", "--hold")
