@@ -12,8 +12,8 @@ PREFIX ?= /usr/local
 # make check TESTS="tests/ffmpeg/devices.sh ...": run only these suites.
 TESTS ?=
 
-.PHONY: all lib viewer ffmpeg check demo install patches clean distclean
-all: lib viewer ffmpeg
+.PHONY: all lib viewer examples ffmpeg check demo install patches clean distclean
+all: lib viewer examples ffmpeg
 
 ifneq ($(wildcard config.mk),)
 include config.mk
@@ -32,11 +32,18 @@ ifneq ($(SDL2_LIBS),)
 viewer: $(B)/bin/shmout-view
 $(B)/bin/shmout-view: $(TOP)/viewer/shmout_view.c $(B)/lib/libshmout.a | lib
 	$(CC) -std=c11 -Wall -Wextra -O2 -I$(B)/include/shmout $(SDL2_CFLAGS) $< $(B)/lib/libshmout.a $(SDL2_LIBS) -pthread -o $@
-$(B)/lib/libshmout.a: lib
 else
 viewer:
 	@echo "make: SDL2 not found, no shmout-view (apt-get install libsdl2-dev)"
 endif
+
+$(B)/lib/libshmout.a: lib
+
+# examples/read_frames.c, built the way its comment tells users to: with pkg-config.
+examples: $(B)/examples/read_frames
+$(B)/examples/read_frames: $(TOP)/examples/read_frames.c $(B)/lib/libshmout.a | lib
+	@mkdir -p $(B)/examples
+	$(CC) -std=c11 -Wall -Wextra -O2 $< $$(PKG_CONFIG_PATH=$(B)/lib/pkgconfig pkg-config --cflags --libs shmout) -Wl,-rpath,$(B)/lib -o $@
 
 ffmpeg: config.mk lib
 	@$(TOP)/scripts/build-ffmpeg "$(FFMPEG_TREE)" "$(FFMPEG_BUILD)" "$(B)" "$(FFMPEG_FLAGS)"

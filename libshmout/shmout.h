@@ -209,9 +209,9 @@ enum shmout_read_mode {
     SHMOUT_READ_LATEST = 0,   /* the newest complete frame (default; lowest latency) */
     SHMOUT_READ_EVERY  = 1,   /* the oldest frame newer than the last one returned that is
                                  still in the ring: every frame, unless the writer laps the
-                                 reader (those count as frames_skipped). The first frame
-                                 after opening is the newest; after a writer restart, the
-                                 oldest of the new session still in the ring. */
+                                 reader (those count as frames_skipped). A reader that has
+                                 returned nothing yet, or whose writer restarted, starts at
+                                 the oldest frame still in the ring. */
 };
 
 /* Set the read mode (enum shmout_read_mode). Returns 0 or -EINVAL. */

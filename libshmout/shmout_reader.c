@@ -346,9 +346,9 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
         newest = n = latest(r);
         if (n == 0)
             break;
-        if (r->mode == SHMOUT_READ_EVERY && (r->last || r->st.frames_seen) && r->last < newest) {
-            /* The oldest frame after the last one returned that the ring can still hold
-             * (after a writer restart: of the new session), past those found overwritten. */
+        if (r->mode == SHMOUT_READ_EVERY && r->last < newest) {
+            /* The oldest frame after the last one returned (none yet, or a new writer: 0)
+             * that the ring can still hold, past those found overwritten. */
             n = r->last + 1 + overwritten;
             if (newest - n >= sh->slot_count)
                 n = newest - sh->slot_count + 1;

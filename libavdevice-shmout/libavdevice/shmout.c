@@ -82,6 +82,7 @@ typedef struct ShmOutContext {
     int npasses;
     int chanmask;
     char *format;
+    int slots;                          /* ring depth: not a TOP parameter */
 
     /* from the options */
     double resmult_factor;
@@ -252,26 +253,20 @@ static int build_graph(AVFormatContext *s, int w, int h, enum AVPixelFormat fmt,
 {
     ShmOutContext *c = s->priv_data;
     AVFilterInOut *in = NULL, *out = NULL;
-    AVBPrint chain;
+    AVBPrint pass, chain;
     char args[256];
     int ret;
 
     avfilter_graph_free(&c->graph);
     c->in_w = w; c->in_h = h; c->in_fmt = fmt; c->in_sar = sar;
 
+    /* Every pass is the same chain, on the previous pass's output. */
+    av_bprint_init(&pass, 0, AV_BPRINT_SIZE_UNLIMITED);
     av_bprint_init(&chain, 0, AV_BPRINT_SIZE_UNLIMITED);
-    for (int i = 0; i < c->npasses; i++) {
-        size_t len = chain.len;
-        if (len)
-            av_bprintf(&chain, ",");
-        pass_chain(c, fmt, &chain);
-        if (chain.len == len + !!len) {       /* nothing to do: the other passes neither */
-            chain.len = len;
-            chain.str[len] = 0;
-            break;
-        }
-    }
-    if (!av_bprint_is_complete(&chain)) {
+    pass_chain(c, fmt, &pass);
+    for (int i = 0; pass.len && i < c->npasses; i++)
+        av_bprintf(&chain, "%s%s", i ? "," : "", pass.str);
+    if (!av_bprint_is_complete(&pass) || !av_bprint_is_complete(&chain)) {
         ret = AVERROR(ENOMEM);
         goto end;
     }
@@ -313,6 +308,7 @@ static int build_graph(AVFormatContext *s, int w, int h, enum AVPixelFormat fmt,
 end:
     avfilter_inout_free(&in);
     avfilter_inout_free(&out);
+    av_bprint_finalize(&pass, NULL);
     av_bprint_finalize(&chain, NULL);
     if (ret < 0)
         avfilter_graph_free(&c->graph);
@@ -372,6 +368,7 @@ static int prepare_block(AVFormatContext *s, const struct shmout_geometry *g)
         return 0;
     if (!c->writer) {
         shmout_writer_options_default(&opts);
+        opts.slots      = c->slots;
         opts.active     = c->active;
         opts.fill_mode  = c->fillmode;
         opts.smoothness = c->filtertype;
@@ -844,6 +841,9 @@ static const AVOption options[] = {
       "rgba16fixed, rgba16float, rgba32float, rgb10a2fixed, rgb11float, mono8fixed ... mono32float, "
       "rg8fixed ... rg32float, a8fixed ... a32float, monoalpha8fixed ... monoalpha32float; mono keeps red) "
       "or an FFmpeg pixel format name", OFFSET(format), AV_OPT_TYPE_STRING, { .str = "useinput" }, 0, 0, .flags = ENC },
+    { "slots", "frames the block's ring holds: more let a reader that takes every frame fall further "
+      "behind without losing any (each slot is one frame of shared memory)", OFFSET(slots),
+      AV_OPT_TYPE_INT, { .i64 = 3 }, SHMOUT_MIN_SLOTS, SHMOUT_MAX_SLOTS, .flags = ENC },
     { 0 },
 };
 

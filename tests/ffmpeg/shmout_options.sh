@@ -31,6 +31,7 @@ done
 bad "active rejects 2"                 "Error setting option active to value 2"   -active 2
 bad "npasses rejects 0"                "'npasses' out of range \[1 - 16\]" -npasses 0
 bad "npasses rejects 17"               "'npasses' out of range \[1 - 16\]" -npasses 17
+bad "slots rejects 1"                  "'slots' out of range \[2 - 16\]" -slots 1
 bad "resolution rejects a bad size"    "Error setting option resolution to value 12xx|Unable to parse.*resolution" -resolution 12xx
 bad "resmenu rejects an unknown name"  "Invalid value 'bogus' for option 'resmenu': give a size name such as hd720" -outputresolution custom -resmenu bogus
 bad "resolution and resmenu must agree" "Options 'resolution' \(640x480\) and 'resmenu' \(hd720\) disagree" \

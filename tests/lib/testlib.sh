@@ -31,6 +31,7 @@ check() {
 at_exit() { _cleanup="$_cleanup
 $1"; }
 # numpy_python: print a python3 that imports numpy ($PYTHON, python3, /usr/bin/python3), or fail.
+# (tests/run exports PYTHON found the same way for the suites it runs.)
 numpy_python() {
     for p in ${PYTHON:-} python3 /usr/bin/python3; do
         if "$p" -c 'import numpy' >/dev/null 2>&1; then echo "$p"; return 0; fi

@@ -536,7 +536,9 @@ static void test_read_every(void)
     t_publish(w);
     t_publish(w);
     CHECK_EQ(shmout_reader_acquire(r, &v), 0);
-    CHECK_EQ(v.meta.frame_number, 2);      /* the first frame read is the newest */
+    CHECK_EQ(v.meta.frame_number, 1);      /* the first frame read is the oldest in the ring */
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 2);
     t_publish(w);
     t_publish(w);
     CHECK_EQ(shmout_reader_acquire(r, &v), 0);
@@ -553,7 +555,7 @@ static void test_read_every(void)
     CHECK_EQ(shmout_reader_acquire(r, &v), 0);
     CHECK_EQ(v.meta.frame_number, 8);
     shmout_reader_get_stats(r, &st);
-    CHECK_EQ(st.frames_seen, 6);            /* 2, 3, 4, 6, 7, 8 */
+    CHECK_EQ(st.frames_seen, 7);            /* 1, 2, 3, 4, 6, 7, 8 */
     CHECK_EQ(st.frames_skipped, 1);        /* frame 5 */
     CHECK_EQ(shmout_reader_wait(r, 0), -ETIMEDOUT);
     shmout_reader_close(r);

@@ -1,0 +1,695 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the shmout authors
+"""The reader side of the shmout protocol (docs/PROTOCOL.md §10, §12, §13, §16): attach to a
+block, follow its data object across resizes and writer takeovers, wait for frames with the
+futex (or by polling), and copy out the newest complete frame, never a torn one.
+
+Every value read from shared memory is copied to private memory and validated before use
+(``_protocol.parse_*``); a corrupt or hostile block raises ``ProtocolError``.
+"""
+
+import os
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from . import _protocol as P
+from . import _sys as S
+from ._protocol import ProtocolError, NotReadyError, OverwrittenError
+
+MAX_RETRIES = 1000        # bounded acquire/copy-out and geometry seqlock retries (§10, §16)
+WAIT_SLICE = 0.050        # futex wait slice with a writable wait object (§12)
+WAIT_SLICE_NO_WAITOBJ = 0.005
+POLL_INTERVAL = 0.002     # §19 polling when no futex is available
+
+
+@dataclass(frozen=True)
+class BlockInfo:
+    """Everything the primary header and the data object tell about a block (``shmout info``)."""
+    name: str
+    memtype: str
+    object: str
+    status: str
+    alive: bool
+    owner_pid: int
+    owner_uid: int
+    owner_starttime: int
+    session: int
+    active: bool
+    control: int
+    state: int
+    fill_mode: str
+    smoothness: str
+    fps: float
+    heartbeat_ns: int
+    created_ns: int
+    segment_gen: int
+    geometry_gen: int
+    geometry: P.Geometry
+    slots: int
+    capacity: int
+    latest_frame: int
+    readers: int
+
+    @property
+    def width(self):
+        return self.geometry.width
+
+    @property
+    def height(self):
+        return self.geometry.height
+
+    @property
+    def pix_fmt_name(self):
+        return self.geometry.pix_fmt_name
+
+
+class Frame:
+    """One frame copied out of a block. ``data[p]`` holds plane p as bytes, rows packed
+    tightly (``plane.bytewidth`` bytes per row, ``plane.height`` rows); ``geometry`` is the
+    frame's own (authoritative) geometry with the layout it had in shared memory."""
+
+    __slots__ = ("number", "session", "pts", "duration", "tb_num", "tb_den", "realtime_ns",
+                 "monotonic_ns", "geometry_gen", "geometry", "data")
+
+    def __init__(self, meta, geometry, data, session):
+        self.number = meta.frame_number
+        self.session = session
+        self.pts = None if meta.pts == P.PTS_UNKNOWN else meta.pts
+        self.duration = meta.duration
+        self.tb_num, self.tb_den = meta.tb_num, meta.tb_den
+        self.realtime_ns = meta.realtime_ns
+        self.monotonic_ns = meta.monotonic_ns
+        self.geometry_gen = meta.geometry_gen
+        self.geometry = geometry
+        self.data = tuple(data)
+
+    width = property(lambda self: self.geometry.width)
+    height = property(lambda self: self.geometry.height)
+    pix_fmt = property(lambda self: self.geometry.pix_fmt)
+    pix_fmt_name = property(lambda self: self.geometry.pix_fmt_name)
+    planes = property(lambda self: self.geometry.planes)
+    dar = property(lambda self: self.geometry.dar)
+    sar = property(lambda self: self.geometry.sar)
+    color = property(lambda self: self.geometry.color)
+
+    @property
+    def time_base(self):
+        """(tb_num, tb_den); (0, 0) = unknown."""
+        return (self.tb_num, self.tb_den)
+
+    @property
+    def pts_seconds(self):
+        if self.pts is None or self.tb_den == 0 or self.tb_num == 0:
+            return None
+        return float(Fraction(self.pts * self.tb_num, self.tb_den))
+
+    def plane(self, p):
+        return self.data[p]
+
+    def tobytes(self):
+        """All planes concatenated (tight rows), the layout of ``ffmpeg -f rawvideo``."""
+        return b"".join(self.data)
+
+    def __repr__(self):
+        return "<shmout.Frame #%d %dx%d %s pts=%s>" % (self.number, self.width, self.height,
+                                                      self.pix_fmt_name, self.pts)
+
+    def plane_to_numpy(self, p, copy=False):
+        """Plane p as a 2-D numpy array (rows, samples per row) of the format's sample type."""
+        import numpy as np
+        fmt = P.PIX_FMTS.get(self.pix_fmt)
+        dtype = np.dtype(fmt[2][0] if fmt and fmt[2] else
+                         ("<u2" if self.pix_fmt in (132, 133, 134, 137) else "u1"))
+        pl = self.planes[p]
+        arr = np.frombuffer(self.data[p], dtype=dtype).reshape(
+            pl.height, pl.bytewidth // dtype.itemsize)
+        return arr.copy() if copy else arr
+
+    def to_numpy(self, copy=False):
+        """The frame as a numpy array shaped (height, width, channels): packed formats, and
+        planar formats whose planes all have the same size (channels in storage order, e.g.
+        G, B, R for gbrp). Other layouts (yuv420p, nv12, ...): use ``plane_to_numpy``.
+        Without ``copy`` the array is a read-only view of the frame's bytes."""
+        import numpy as np
+        fmt = P.PIX_FMTS.get(self.pix_fmt)
+        if fmt is None or fmt[2] is None:
+            raise ValueError("%s is not a packed format: use plane_to_numpy(p)"
+                             % self.pix_fmt_name)
+        dtype, ch = np.dtype(fmt[2][0]), fmt[2][1]
+        pls = self.planes
+        if len(pls) == 1:
+            pl = pls[0]
+            arr = np.frombuffer(self.data[0], dtype=dtype).reshape(
+                pl.height, pl.bytewidth // (dtype.itemsize * ch), ch)
+            return arr.copy() if copy else arr
+        if any((q.bytewidth, q.height) != (pls[0].bytewidth, pls[0].height) for q in pls):
+            raise ValueError("planes of %s differ in size: use plane_to_numpy(p)"
+                             % self.pix_fmt_name)
+        return np.stack([self.plane_to_numpy(p) for p in range(len(pls))], axis=2)
+
+
+class _Seg:
+    """A mapped, validated data object. For a previous data object that still holds frames
+    this reader has not returned, `last` is the last frame number returned from it and `same`
+    tells whether it belongs to the current session."""
+    __slots__ = ("map", "hdr", "gen", "last", "same")
+
+    def __init__(self, mapping, hdr, gen):
+        self.map, self.hdr, self.gen = mapping, hdr, gen
+        self.last, self.same = 0, True
+
+    def latest(self):
+        return S.load64(self.map.addr + P.OFF_LATEST_FRAME)
+
+
+def _readers_count(st):
+    """Readers of a primary object: OFD read locks on byte [1, 2) in /proc/locks (§13)."""
+    key = "%02x:%02x:%d" % (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    n = 0
+    try:
+        with open("/proc/locks") as f:
+            for line in f:
+                t = line.split()
+                if "->" in t or len(t) < 8:
+                    continue
+                if t[1] == "OFDLCK" and t[3] == "READ" and t[5] == key and t[6] == "1" \
+                        and t[7] == "1":
+                    n += 1
+    except OSError:
+        return 0
+    return n
+
+
+class Reader:
+    """Reader of the block `name` (§10).
+
+    ``timeout``: seconds to wait for the block to exist and be initialised; None or 0 = try
+    once and raise NotReadyError if it is not there. ``memtype``: "local", "global" or "auto"
+    (local, falling back to global, like the shmout tool).
+
+    Counters: ``frames_seen`` (distinct frames returned by read), ``frames_skipped`` (frames the
+    writer published that this reader never returned, §10 "Counting"), ``torn_retries``
+    (acquire/copy attempts discarded because the writer touched the slot).
+    """
+
+    def __init__(self, name, memtype="local", timeout=None, *, max_retries=MAX_RETRIES,
+                 _probe=False):
+        P.check_name(name)
+        self.name = name
+        self._uid = os.geteuid()
+        if memtype == "auto":
+            local = P.base_name(name, "local", self._uid)
+            memtype = "local" if os.path.exists(S.shm_path(local)) else "global"
+        self.memtype = P.MEMTYPE_NAMES[P.memtype_code(memtype)]
+        self.base = P.base_name(name, self.memtype, self._uid)
+        self.max_retries = max_retries
+        self._probe = _probe
+        self.frames_seen = 0
+        self.frames_skipped = 0
+        self.torn_retries = 0
+        self._fd = None
+        self._prim = None
+        self._ino = None
+        self._wait_map = None
+        self._seg = None
+        self._old = None        # previous data object with frames not returned yet (§13)
+        self._last = 0
+        self._session = None
+        self._attach(None if not timeout else time.monotonic() + timeout)
+
+    # -- attach / detach ----------------------------------------------------------------------
+    def _attach(self, deadline):
+        while True:
+            err = self._try_attach()
+            if err is None:
+                return
+            if deadline is None or time.monotonic() >= deadline:
+                raise NotReadyError("block %r (%s): %s" % (self.name, self.memtype, err))
+            time.sleep(0.01)
+
+    def _try_attach(self):
+        """Attach once (§10). Returns None on success or the reason it is not ready."""
+        try:
+            fd = S.shm_open(self.base, os.O_RDONLY)
+        except FileNotFoundError:
+            return "does not exist"
+        try:
+            st = S.fstat_regular(fd, "/" + self.base)
+            if self.memtype == "local" and st.st_uid != self._uid:
+                raise PermissionError("local block %r is owned by uid %d, not by us (%d)"
+                                      % (self.name, st.st_uid, self._uid))
+            if st.st_size == 0:
+                os.close(fd)
+                return "not initialised yet (size 0)"
+            if st.st_size != P.PRIMARY_SIZE:
+                raise ProtocolError("primary object of %r is %d bytes, not 4096"
+                                    % (self.name, st.st_size))
+            prim = S.Mapping(fd, st.st_size, writable=False)
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            hdr = self._read_header(prim)
+        except BaseException:
+            prim.close()
+            os.close(fd)
+            raise
+        if hdr is None:
+            prim.close()
+            os.close(fd)
+            return "not initialised yet (magic 0)"
+        self._fd, self._prim, self._ino = fd, prim, st.st_ino
+        if not self._probe:
+            if S.HAVE_OFD:
+                try:
+                    S.ofd_lock(fd, False, 1)   # counts us as a reader (§13)
+                except OSError:
+                    pass
+            try:
+                wfd = S.shm_open(P.wait_name(self.base), os.O_RDWR)
+            except OSError:
+                wfd = None
+            if wfd is not None:
+                try:
+                    wst = S.fstat_regular(wfd, "/" + P.wait_name(self.base))
+                    if wst.st_size >= P.WAIT_SIZE:   # never map past the end (no SIGBUS)
+                        self._wait_map = S.Mapping(wfd, P.WAIT_SIZE, writable=True)
+                except (OSError, ProtocolError):
+                    self._wait_map = None
+                finally:
+                    os.close(wfd)
+        self._follow()
+        return None
+
+    def _detach(self):
+        self._drop_old()
+        if self._seg is not None:
+            self._seg.map.close()
+            self._seg = None
+        if self._wait_map is not None:
+            self._wait_map.close()
+            self._wait_map = None
+        if self._prim is not None:
+            self._prim.close()
+            self._prim = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def close(self):
+        """Unmap everything and release the reader lock."""
+        self._detach()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self._detach()
+        except Exception:
+            pass
+
+    def _check_open(self):
+        if self._prim is None:
+            raise ValueError("reader is closed")
+
+    # -- primary header -----------------------------------------------------------------------
+    def _read_header(self, prim):
+        """Copy and validate the primary header; the announced geometry through its seqlock
+        (§14). Returns None when magic is 0."""
+        a = prim.addr
+        if S.load64(a + P.OFF_MAGIC) == 0:
+            return None         # checked first: nothing else is meaningful yet (§10 attach)
+        for _ in range(self.max_retries):
+            s1 = S.load64(a + P.OFF_GEOMETRY_SEQ)
+            if s1 & 1:
+                time.sleep(0)
+                continue
+            g = prim.copy(P.OFF_GEOMETRY_GEN, P.OFF_GEOMETRY + 256 - P.OFF_GEOMETRY_GEN)
+            S.fence()
+            if S.load64(a + P.OFF_GEOMETRY_SEQ) == s1:
+                break
+        else:
+            raise OverwrittenError("block %r: the announced geometry kept changing "
+                                   "(geometry_seq %d)" % (self.name, s1))
+        if S.load64(a + P.OFF_MAGIC) == 0:
+            return None
+        raw = prim.copy(0, P.HEADER_SIZE)
+        return P.parse_header(raw, prim.size, g)
+
+    def header(self):
+        """The validated primary header (a private copy)."""
+        self._check_open()
+        h = self._read_header(self._prim)
+        if h is None:
+            raise ProtocolError("block %r: primary magic became 0" % self.name)
+        return h
+
+    # -- liveness (§13) -----------------------------------------------------------------------
+    def _writer_alive(self):
+        if S.READER_OFD:
+            return S.ofd_held(self._fd, 0, 1)
+        # §19 fallback: pid + starttime in our pid namespace, else heartbeat age
+        h = self.header()
+        if h.owner_starttime and os.path.isdir("/proc/self"):
+            return S.proc_starttime(h.owner_pid) == h.owner_starttime
+        return S.monotonic_ns() - h.heartbeat_ns < 3_000_000_000
+
+    def _status_now(self):
+        a = self._prim.addr
+        state = S.load32(a + P.OFF_STATE)
+        if state == P.STATE_CLOSED:
+            return "closed"
+        if not self._writer_alive():
+            return "stale"
+        if state == P.STATE_INIT:
+            return "starting"
+        if state != P.STATE_OPEN:
+            raise ProtocolError("block %r: state %d invalid" % (self.name, state))
+        return "active" if S.load32(a + P.OFF_CONTROL) & P.CONTROL_ACTIVE else "inactive"
+
+    def _maybe_reattach(self, status):
+        """§13: a closed or stale block whose name now refers to another primary object (it was
+        removed and created again) is left for the new one."""
+        if status not in ("closed", "stale") or self._has_new():
+            return status       # §13 "End of a session": first return what is left
+        try:
+            st = os.stat(S.shm_path(self.base), follow_symlinks=False)
+        except OSError:
+            return status
+        if st.st_ino == self._ino:
+            return status
+        old = (self._fd, self._prim, self._wait_map, self._seg, self._ino)
+        self._fd = self._prim = self._wait_map = self._seg = None
+        try:
+            err = self._try_attach()
+        except (ProtocolError, OSError):
+            err = "invalid"
+        if err is not None:
+            self._fd, self._prim, self._wait_map, self._seg, self._ino = old
+            return status
+        for m in (old[1], old[2], old[3] and old[3].map):
+            if m is not None:
+                m.close()
+        os.close(old[0])
+        self._drop_old()
+        self._session = None
+        self._last = 0
+        return self._status_now()
+
+    @property
+    def status(self):
+        """"active", "inactive", "starting", "closed" or "stale" (writer died), §13."""
+        self._check_open()
+        return self._maybe_reattach(self._status_now())
+
+    @property
+    def alive(self):
+        return self.status in ("active", "inactive", "starting")
+
+    # -- data object (§10 "Follow the data object") -------------------------------------------
+    def _follow(self):
+        g = S.load32(self._prim.addr + P.OFF_SEGMENT_GEN)
+        if g == 0 or (self._seg is not None and self._seg.gen == g):
+            return
+        try:
+            fd = S.shm_open(P.data_name(self.base, g), os.O_RDONLY)
+        except FileNotFoundError:
+            return      # the writer closed or is moving again: keep the current mapping
+        try:
+            size = S.fstat_regular(fd, "/" + P.data_name(self.base, g)).st_size
+            if size < P.SEG_HEADER_SIZE:
+                raise ProtocolError("data object @d%d of %r is %d bytes" % (g, self.name, size))
+            m = S.Mapping(fd, size, writable=False)
+        finally:
+            os.close(fd)
+        try:
+            hdr = P.parse_segment(m.copy(0, P.SEG_HEADER_SIZE), size, g)
+        except BaseException:
+            m.close()
+            raise
+        old, self._seg = self._seg, _Seg(m, hdr, g)
+        self._drop_old()
+        if old is not None:
+            if old.latest() > self._last:
+                # frames published before a resize, close or crash are never lost (§13):
+                # keep the old mapping until they have been returned
+                old.last, old.same = self._last, old.hdr.session == hdr.session
+                self._old = old
+            else:
+                old.map.close()  # frames are copied out: nothing points into it any more
+        if self._session is not None and hdr.session != self._session:
+            self._last = 0      # a new writer took over: frame numbers restart
+        self._session = hdr.session
+
+    def _drop_old(self):
+        if self._old is not None:
+            self._old.map.close()
+            self._old = None
+
+    def _old_pending(self):
+        old = self._old
+        if old is None:
+            return False
+        if old.latest() > old.last:
+            return True
+        self._drop_old()
+        return False
+
+    def _has_new(self):
+        """A frame newer than the last one returned exists (in the current or an older data
+        object)."""
+        return self._latest() > self._last or self._old_pending()
+
+    def _latest(self):
+        seg = self._seg
+        return 0 if seg is None else S.load64(seg.map.addr + P.OFF_LATEST_FRAME)
+
+    def _poll(self):
+        self._check_open()
+        self._maybe_reattach(self._status_now())
+        self._follow()
+
+    # -- frames ---------------------------------------------------------------------------------
+    @property
+    def last_frame_number(self):
+        """Number of the last frame read() returned in this session (0: none)."""
+        return self._last
+
+    def read(self):
+        """Copy out the newest complete frame (§10), or None if the block has none yet.
+
+        Frames left in a previous data object (published before a resize or before the writer
+        closed, crashed or was replaced) are returned first, newest first (§13).
+
+        Memory order (§10, §11) in CPython: ``S.load64`` is a seq_cst atomic load (covers the
+        acquire loads of latest_frame and seq), ``S.fence()`` is the acquire fence before the
+        second and third loads of seq; the descriptor and pixel copies are plain memcpy's that
+        may race with the writer and are only kept if seq is unchanged afterwards."""
+        return self._read(every=False)
+
+    def read_next(self):
+        """Copy out the frame after the last one returned (§10 "Reading every frame"), or None
+        if there is no newer frame. Frames the writer overwrote before they could be read are
+        counted in ``frames_skipped``; a reader that returned nothing yet starts at the newest
+        frame."""
+        return self._read(every=True)
+
+    def _read(self, every):
+        self._poll()
+        if self._latest() <= self._last and self._old_pending():
+            old = self._old
+            frame = self._copy(old, old.last, every)
+            if frame is not None:
+                old.last = frame.number
+                if old.same:
+                    self._last = max(self._last, frame.number)
+                return frame
+        seg = self._seg
+        if seg is None:
+            return None
+        frame = self._copy(seg, self._last, every)
+        if frame is not None:
+            self._last = max(self._last, frame.number)
+        return frame
+
+    def _copy(self, seg, last, every):
+        """Newest frame of `seg` or, with `every`, the first one after `last` that is still
+        intact; updates the counters (relative to `last`, the last number returned from the
+        session of `seg`)."""
+        a, slots = seg.map.addr, seg.hdr.slot_count
+        n = None
+        for _ in range(self.max_retries):
+            latest = S.load64(a + P.OFF_LATEST_FRAME)
+            if latest == 0:
+                return None
+            if not every:
+                n = latest
+            else:
+                # §10: after `last` (0: nothing returned yet in this session), the oldest the
+                # ring can still hold.
+                if n is None:
+                    n = last + 1
+                n = max(n, latest - slots + 1)
+                if n > latest:
+                    return None
+            frame = self._copy_one(seg, n)
+            if frame is not None:
+                if n != last:
+                    self.frames_seen += 1
+                    if last and n > last:
+                        self.frames_skipped += n - last - 1
+                return frame
+            self.torn_retries += 1
+            if every and last:
+                n += 1          # overwritten: skipped (counted when a later frame returns)
+        raise OverwrittenError("block %r: the writer kept overwriting the frame (%d retries)"
+                               % (self.name, self.max_retries))
+
+    def _copy_one(self, seg, n):
+        """Steps of §10 "Acquire" + copy-out for frame n: the Frame, or None if slot
+        n mod slot_count does not hold frame n intact (overwritten, being written)."""
+        m, h, a = seg.map, seg.hdr, seg.map.addr
+        slot = n % h.slot_count
+        d = h.desc_offset(slot)
+        s1 = S.load64(a + d)
+        if s1 != 2 * n:                     # slot already reused for a newer frame
+            return None
+        desc = m.copy(d, P.SLOT_DESC_SIZE)
+        S.fence()
+        if S.load64(a + d) != s1:
+            return None
+        meta, geo = P.parse_slot(desc, n, h.capacity)
+        base = h.data_area(slot)
+        data = []
+        for pl in geo.planes:
+            start = base + pl.offset
+            if pl.linesize == pl.bytewidth:
+                data.append(m.copy(start, pl.bytewidth * pl.height))
+            else:
+                mm, ls, bw = m.mm, pl.linesize, pl.bytewidth
+                data.append(b"".join(mm[start + y * ls:start + y * ls + bw]
+                                     for y in range(pl.height)))
+        S.fence()
+        if S.load64(a + d) != s1:            # overwritten while copying: discard
+            return None
+        return Frame(meta, geo, data, h.session)
+
+    def wait(self, timeout=None):
+        """Wait until a frame newer than the last one read() returned exists (§12). Returns
+        True, or False when `timeout` seconds (None = forever) passed; check ``status`` then
+        to tell a quiet writer from a dead one (noticed within one wait slice)."""
+        self._check_open()
+        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        wake = self._prim.addr + P.OFF_WAKE_WORD
+        while True:
+            self._poll()
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if S.HAVE_FUTEX and self._wait_map is not None:
+                waiters = self._wait_map.addr
+                S.fetch_add32(waiters, 1)
+                try:
+                    w0 = S.load32(wake)
+                    if self._has_new():
+                        return True
+                    if remaining is not None and remaining <= 0:
+                        return False
+                    S.futex_wait(wake, w0, WAIT_SLICE if remaining is None
+                                 else min(remaining, WAIT_SLICE))
+                finally:
+                    S.fetch_sub32(waiters, 1)
+            elif S.HAVE_FUTEX:
+                w0 = S.load32(wake)
+                if self._has_new():
+                    return True
+                if remaining is not None and remaining <= 0:
+                    return False
+                S.futex_wait(wake, w0, WAIT_SLICE_NO_WAITOBJ if remaining is None
+                             else min(remaining, WAIT_SLICE_NO_WAITOBJ))
+            else:                            # §19: poll, never touch the wait object
+                if self._has_new():
+                    return True
+                if remaining is not None and remaining <= 0:
+                    return False
+                time.sleep(POLL_INTERVAL if remaining is None
+                           else min(remaining, POLL_INTERVAL))
+            if deadline is not None and time.monotonic() >= deadline:
+                self._poll()
+                return self._has_new()
+
+    def next_frame(self, timeout=None, every=False):
+        """wait() then read() (or read_next() with `every`): the next new frame, or None on
+        timeout."""
+        while self.wait(timeout):
+            f = self._read(every)
+            if f is not None:
+                return f
+        return None
+
+    def frames(self, timeout=None, every=False):
+        """Iterate over new frames (the newest each time, or every frame with `every`) until
+        no new frame comes within `timeout` seconds."""
+        while True:
+            f = self.next_frame(timeout, every)
+            if f is None:
+                return
+            yield f
+
+    __iter__ = frames
+
+    # -- info -----------------------------------------------------------------------------------
+    def info(self):
+        """A BlockInfo snapshot of the block (header, status, data object, readers)."""
+        status = self.status
+        self._follow()
+        h = self.header()
+        seg = self._seg
+        st = os.fstat(self._fd)
+        return BlockInfo(
+            name=self.name, memtype=self.memtype, object="/" + self.base, status=status,
+            alive=status in ("active", "inactive", "starting"), owner_pid=h.owner_pid,
+            owner_uid=h.owner_uid, owner_starttime=h.owner_starttime, session=h.session,
+            active=h.active, control=h.control, state=h.state,
+            fill_mode=P.FILL_MODES[h.fill_mode] if h.fill_mode < len(P.FILL_MODES) else "fill",
+            smoothness=(P.SMOOTHNESS[h.smoothness] if h.smoothness < len(P.SMOOTHNESS)
+                        else "linear"),
+            fps=h.fps_milli / 1000.0, heartbeat_ns=h.heartbeat_ns, created_ns=h.created_ns,
+            segment_gen=h.segment_gen, geometry_gen=h.geometry_gen, geometry=h.geometry,
+            slots=seg.hdr.slot_count if seg else 0, capacity=seg.hdr.capacity if seg else 0,
+            latest_frame=self._latest(), readers=_readers_count(st))
+
+
+def inspect(name, memtype="local"):
+    """BlockInfo of one block without attaching as a reader (no reader lock, no wait object)."""
+    with Reader(name, memtype, _probe=True) as r:
+        return r.info()
+
+
+def list_blocks():
+    """BlockInfo of every block this user can see: its local blocks and all global ones
+    (blocks that cannot be read or validated are left out)."""
+    uid = os.geteuid()
+    local_prefix = "shmout.u%d." % uid
+    out = []
+    try:
+        names = sorted(os.listdir(S.SHM_DIR))
+    except OSError:
+        return out
+    for entry in names:
+        if "@" in entry:
+            continue
+        if entry.startswith(local_prefix):
+            name, memtype = entry[len(local_prefix):], "local"
+        elif entry.startswith("shmout.g."):
+            name, memtype = entry[len("shmout.g."):], "global"
+        else:
+            continue
+        try:
+            out.append(inspect(name, memtype))
+        except (ValueError, ProtocolError, OSError, P.Error):
+            continue
+    return out

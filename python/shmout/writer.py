@@ -1,0 +1,556 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 the shmout authors
+"""The writer side of the shmout protocol (docs/PROTOCOL.md §9, §12-§15): create or take over a
+block, reserve its storage, publish frames round the slot ring with the seqlock, wake waiting
+readers, keep the liveness fields fresh, flip the active toggle, change geometry and close.
+"""
+
+import errno
+import os
+import struct
+import threading
+
+from . import _protocol as P
+from . import _sys as S
+from ._protocol import ProtocolError, BusyError
+
+_MODES = {P.MEMTYPE_LOCAL: (0o600, 0o600), P.MEMTYPE_GLOBAL: (0o644, 0o666)}
+
+
+def _align(v, a):
+    return (v + a - 1) // a * a
+
+
+def _unlink_data_objects(base):
+    prefix = base + "@d"
+    try:
+        names = os.listdir(S.SHM_DIR)
+    except OSError:
+        return
+    for n in names:
+        if n.startswith(prefix) and n[len(prefix):].isdigit():
+            S.shm_unlink(n)
+
+
+def _open_owned(objname, flags, mode, uid):
+    """Open (maybe create) an object, refuse one that is not ours (§3), set its mode."""
+    fd = S.shm_open(objname, flags, mode)
+    try:
+        st = S.fstat_regular(fd, "/" + objname)
+        if st.st_uid != uid:
+            raise PermissionError(errno.EPERM, "/%s is owned by uid %d, not by us (%d)"
+                                  % (objname, st.st_uid, uid))
+        os.fchmod(fd, mode)     # the umask does not apply
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+class _DataObject:
+    """A data object this writer created and mapped read-write (§6)."""
+
+    def __init__(self, base, gen, session, slots, capacity, mode, uid):
+        self.gen, self.slots, self.capacity = gen, slots, capacity
+        self.name = P.data_name(base, gen)
+        self.slot_table_offset = P.SEG_HEADER_SIZE
+        self.slot_desc_size = P.SLOT_DESC_SIZE
+        self.data_offset = _align(P.SEG_HEADER_SIZE + P.SLOT_DESC_SIZE * slots, 4096)
+        self.data_stride = _align(capacity, 4096)
+        self.size = self.data_offset + slots * self.data_stride
+        fd = S.shm_open(self.name, os.O_RDWR | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            os.fchmod(fd, mode)
+            self.ino = os.fstat(fd).st_ino
+            os.ftruncate(fd, self.size)
+            os.posix_fallocate(fd, 0, self.size)    # ENOSPC now, not SIGBUS later
+            self.map = S.Mapping(fd, self.size, writable=True)
+        except BaseException:
+            os.close(fd)
+            S.shm_unlink(self.name)
+            raise
+        os.close(fd)
+        hdr = P.SEGMENT_FMT.pack(0, P.VERSION_MAJOR, P.VERSION_MINOR, P.SEG_HEADER_SIZE, gen,
+                                 slots, session, self.slot_table_offset, self.slot_desc_size,
+                                 self.data_offset, self.data_stride, capacity, self.size, 0)
+        self.map.mm[8:P.SEG_HEADER_SIZE] = hdr[8:]
+        S.store64(self.map.addr + P.OFF_SEG_MAGIC, P.MAGIC_SEGMENT)   # magic last, release
+
+    def desc(self, slot):
+        return self.slot_table_offset + slot * self.slot_desc_size
+
+    def area(self, slot):
+        return self.data_offset + slot * self.data_stride
+
+    def unlink_if_ours(self):
+        """Unlink the name only if it still refers to this object (§9 close, §20)."""
+        try:
+            st = os.stat(S.shm_path(self.name), follow_symlinks=False)
+        except OSError:
+            return
+        if st.st_ino == self.ino:
+            S.shm_unlink(self.name)
+
+
+class WriterFrame:
+    """A frame being written (``Writer.frame()``): ``planes[p]`` is a writable memoryview of
+    plane p (``plane.linesize * plane.height`` bytes; rows ``linesize`` apart) straight in the
+    slot. Set ``pts``/``duration``/``tb`` before the context ends to change them."""
+
+    def __init__(self, number, geometry, planes, pts, duration, tb, in_shm):
+        self.number, self.geometry, self.planes = number, geometry, planes
+        self.pts, self.duration, self.tb = pts, duration, tb
+        self.in_shm = in_shm    # False while the block is inactive: private scratch buffers
+
+    def _release(self):
+        for v in self.planes:
+            v.release()
+
+
+class Writer:
+    """Writer of the block `name` (§9).
+
+    ``pix_fmt``: an FFmpeg name or code of §5's table. ``slots``: ring size 2..16.
+    ``capacity``: bytes per slot to reserve (default: the frame size), so later
+    ``set_geometry`` calls up to that size reuse the ring. ``active``: initial ACTIVE bit.
+    ``fill_mode``/``smoothness``: viewer hints (§15). ``heartbeat``: refresh
+    ``heartbeat_ns`` once per second from a background thread while no frame is published.
+    """
+
+    def __init__(self, name, width, height, pix_fmt="rgba", memtype="local", slots=3, *,
+                 capacity=None, active=True, fill_mode=0, smoothness=1, dar=(0, 0),
+                 sar=(0, 0), color=None, heartbeat=True):
+        P.check_name(name)
+        self.name = name
+        self._mt = P.memtype_code(memtype)
+        self.memtype = P.MEMTYPE_NAMES[self._mt]
+        if not isinstance(slots, int) or not P.MIN_SLOTS <= slots <= P.MAX_SLOTS:
+            raise ValueError("slots must be an integer in 2..16, not %r" % (slots,))
+        for what, v, n in (("fill_mode", fill_mode, 6), ("smoothness", smoothness, 3)):
+            if not isinstance(v, int) or not 0 <= v < n:
+                raise ValueError("%s must be an integer in 0..%d" % (what, n - 1))
+        self.geometry = P.make_geometry(width, height, pix_fmt, dar, sar, color)
+        cap = max(self.geometry.frame_bytes, capacity or 0)
+        if cap > P.MAX_BYTES:
+            raise ValueError("capacity too large")
+        self._uid = os.geteuid()
+        self.base = P.base_name(name, self._mt, self._uid)
+        self._mode, self._wmode = _MODES[self._mt]
+        self._fd = self._prim = self._wait = self._data = None
+        self._lock = threading.RLock()
+        self._n = 0
+        self._in_frame = False
+        self._last_publish_ns = None
+        self._fps = 0.0
+        self._closed = False
+        try:
+            self._open(slots, cap, active, fill_mode, smoothness)
+        except BaseException:
+            self._teardown()
+            raise
+        self._hb_stop = threading.Event()
+        self._hb_thread = None
+        if heartbeat:
+            self._hb_thread = threading.Thread(target=self._heartbeat_loop, daemon=True,
+                                               name="shmout-heartbeat-" + name)
+            self._hb_thread.start()
+
+    # -- open (§9 steps 1-10) -------------------------------------------------------------------
+    def _open(self, slots, capacity, active, fill_mode, smoothness):
+        # 1. create, or open the existing object
+        for _ in range(10):
+            try:
+                fd = S.shm_open(self.base, os.O_RDWR | os.O_CREAT | os.O_EXCL, self._mode)
+                break
+            except FileExistsError:
+                try:
+                    fd = S.shm_open(self.base, os.O_RDWR)
+                    break
+                except FileNotFoundError:
+                    continue
+        else:
+            raise OSError(errno.EAGAIN, "/%s keeps appearing and vanishing" % self.base)
+        self._fd = fd
+        # 2. ownership
+        st = S.fstat_regular(fd, "/" + self.base)
+        if st.st_uid != self._uid:
+            raise PermissionError(errno.EPERM, "block %r (/%s) is owned by uid %d, not by us"
+                                  % (self.name, self.base, st.st_uid))
+        # 3. the writer lock
+        if S.HAVE_OFD and not S.ofd_lock(fd, True, 0):
+            pid = "?"
+            if st.st_size == P.PRIMARY_SIZE:
+                with open(S.shm_path(self.base), "rb") as f:
+                    pid = int.from_bytes(f.read(52)[48:52], "little", signed=True)
+            raise BusyError("block %r is in use by pid %s" % (self.name, pid))
+        os.fchmod(fd, self._mode)
+        self._ino = st.st_ino
+        # 4. size
+        if st.st_size == 0:
+            os.ftruncate(fd, P.PRIMARY_SIZE)
+        elif st.st_size != P.PRIMARY_SIZE:
+            raise ProtocolError("/%s is %d bytes, not a shmout primary object: remove it with "
+                                "shmout rm" % (self.base, st.st_size))
+        os.posix_fallocate(fd, 0, P.PRIMARY_SIZE)
+        # 5. map, remember the previous writer's generation and session
+        self._prim = S.Mapping(fd, P.PRIMARY_SIZE, writable=True)
+        a, mm = self._prim.addr, self._prim.mm
+        magic = S.load64(a + P.OFF_MAGIC)
+        if magic == 0:
+            old_gen = old_session = 0
+        elif magic == P.MAGIC_HEADER and int.from_bytes(mm[8:10], "little") == 1:
+            old_gen = S.load32(a + P.OFF_SEGMENT_GEN)
+            old_session = S.load64(a + P.OFF_SESSION)
+        else:
+            raise ProtocolError("/%s is not a shmout 1.x block: remove it with shmout rm"
+                                % self.base)
+        # 6. INIT, and we own the name: no old data object survives
+        S.store32(a + P.OFF_STATE, P.STATE_INIT)
+        _unlink_data_objects(self.base)
+        # 7. wait object
+        wfd, wst = _open_owned(P.wait_name(self.base), os.O_RDWR | os.O_CREAT, self._wmode,
+                               self._uid)
+        try:
+            if wst.st_size < P.WAIT_SIZE:
+                os.ftruncate(wfd, P.WAIT_SIZE)
+            os.posix_fallocate(wfd, 0, P.WAIT_SIZE)
+            self._wait = S.Mapping(wfd, P.WAIT_SIZE, writable=True)
+        finally:
+            os.close(wfd)
+        # 8. session and the first data object
+        self.session = (old_session + 1) & 0xFFFFFFFFFFFFFFFF
+        gen = (old_gen + 1) & 0xFFFFFFFF or 1
+        self._data = _DataObject(self.base, gen, self.session, slots, capacity, self._mode,
+                                 self._uid)
+        # 9. the primary header; reserved bytes are zeroed
+        self._geometry_gen = 1
+        mm[8:20] = struct.pack("<HHII", P.VERSION_MAJOR, P.VERSION_MINOR, P.HEADER_SIZE,
+                               P.BYTE_ORDER)
+        mm[36:40] = self._mt.to_bytes(4, "little")
+        mm[48:64] = struct.pack("<iIQ", os.getpid(), self._uid,
+                                  S.proc_starttime(os.getpid()) or 0)
+        mm[72:80] = S.realtime_ns().to_bytes(8, "little")
+        S.store32(a + P.OFF_FILL_MODE, fill_mode)
+        S.store32(a + P.OFF_SMOOTHNESS, smoothness)
+        S.store32(a + P.OFF_FPS_MILLI, 0)
+        mm[92:96] = bytes(4)
+        mm[96:160] = self.name.encode("ascii").ljust(64, b"\0")
+        mm[176:256] = bytes(80)
+        mm[512:P.PRIMARY_SIZE] = bytes(P.PRIMARY_SIZE - 512)
+        S.store32(a + P.OFF_CONTROL, P.CONTROL_ACTIVE if active else 0)
+        self._announce()
+        S.store64(a + P.OFF_SESSION, self.session)
+        S.store64(a + P.OFF_HEARTBEAT, S.monotonic_ns())
+        S.store32(a + P.OFF_SEGMENT_GEN, gen)
+        S.store64(a + P.OFF_MAGIC, P.MAGIC_HEADER)
+        S.store32(a + P.OFF_STATE, P.STATE_OPEN)
+        # 10. wake readers
+        self._wake(always=True)
+
+    def _announce(self):
+        """Write geometry_gen and the announced geometry under the geometry seqlock (§14)."""
+        a, mm = self._prim.addr, self._prim.mm
+        s = S.load64(a + P.OFF_GEOMETRY_SEQ)
+        s += s & 1          # a writer that died inside the window left it odd
+        S.store64(a + P.OFF_GEOMETRY_SEQ, s + 1)
+        S.fence()
+        mm[P.OFF_GEOMETRY_GEN:P.OFF_GEOMETRY_GEN + 8] = self._geometry_gen.to_bytes(8, "little")
+        mm[P.OFF_GEOMETRY:P.OFF_GEOMETRY + 256] = self.geometry.pack()
+        S.store64(a + P.OFF_GEOMETRY_SEQ, s + 2)
+
+    def _wake(self, always=False):
+        """wake_word += 1 (seq_cst), FUTEX_WAKE if a reader may sleep (§12)."""
+        a = self._prim.addr + P.OFF_WAKE_WORD
+        S.fetch_add32(a, 1)
+        if always or self._wait is None or S.load32(self._wait.addr) != 0:
+            S.futex_wake(a)
+
+    # -- properties --------------------------------------------------------------------------------
+    @property
+    def frame_number(self):
+        """Number of the last published frame (0: none yet)."""
+        return self._n
+
+    @property
+    def slots(self):
+        return self._data.slots
+
+    @property
+    def capacity(self):
+        return self._data.capacity
+
+    @property
+    def segment_gen(self):
+        return self._data.gen
+
+    @property
+    def active(self):
+        self._check()
+        return bool(S.load32(self._prim.addr + P.OFF_CONTROL) & P.CONTROL_ACTIVE)
+
+    def _check(self):
+        if self._closed:
+            raise ValueError("writer is closed")
+
+    # -- publishing (§9 "Publish frame n") ------------------------------------------------------
+    def _begin(self):
+        n = self._n + 1
+        d = self._data
+        slot = n % d.slots
+        S.store64(d.map.addr + d.desc(slot), 2 * n - 1)
+        S.fence()           # release fence after the odd store
+        return n, slot
+
+    def _publish(self, n, slot, pts, duration, tb):
+        d, mm = self._data, self._data.map.mm
+        now_mono, now_real = S.monotonic_ns(), S.realtime_ns()
+        if pts is None:
+            pts = P.PTS_UNKNOWN
+        tb_num, tb_den = tb if tb is not None else (0, 0)
+        desc = d.desc(slot)
+        mm[desc + P.OFF_SLOT_META:desc + P.OFF_SLOT_META + 64] = P.META_FMT.pack(
+            n, pts, duration, tb_num, tb_den, now_real, now_mono, self._geometry_gen, 0)
+        mm[desc + P.OFF_SLOT_GEOMETRY:desc + P.OFF_SLOT_GEOMETRY + 256] = self.geometry.pack()
+        S.store64(d.map.addr + desc, 2 * n)                       # release
+        S.store64(d.map.addr + P.OFF_LATEST_FRAME, n)             # release
+        self._n = n
+        a = self._prim.addr
+        S.store64(a + P.OFF_HEARTBEAT, now_mono)
+        if self._last_publish_ns is not None and now_mono > self._last_publish_ns:
+            inst = 1e9 / (now_mono - self._last_publish_ns)
+            # exponential average over publish intervals, weight 1/8 (first interval: as is)
+            self._fps = inst if self._fps == 0 else self._fps + (inst - self._fps) / 8
+            S.store32(a + P.OFF_FPS_MILLI, min(int(self._fps * 1000 + 0.5), 0xFFFFFFFF))
+        self._last_publish_ns = now_mono
+        self._wake()
+        return n
+
+    def _check_args(self, pts, duration, tb):
+        if pts is not None and not -(1 << 63) < pts < (1 << 63):
+            raise ValueError("pts out of int64 range")
+        if not -(1 << 63) <= duration < (1 << 63):
+            raise ValueError("duration out of int64 range")
+        if tb is not None:
+            if len(tb) != 2 or not all(-(1 << 31) <= v < (1 << 31) for v in tb):
+                raise ValueError("tb must be (num, den) of 32-bit integers")
+
+    def frame(self, pts=None, tb=(1, 30), duration=0):
+        """Context manager writing the next frame in place:
+
+            with w.frame(pts=i) as f:
+                f.planes[0][:] = pixels
+
+        It is published when the block ends without an exception. While the block is
+        inactive (§15) the planes are private scratch buffers and nothing is published."""
+        return _FrameContext(self, pts, tb, duration)
+
+    def write(self, data, pts=None, tb=(1, 30), duration=0):
+        """Publish one frame. `data`: one bytes-like object with all planes packed tightly
+        (the ``ffmpeg -f rawvideo`` layout, ``bytewidth * height`` bytes per plane), or a
+        sequence with one bytes-like object per plane. `pts` in time base `tb` (None =
+        unknown). Returns the frame number, or 0 if the block is inactive (not published)."""
+        g = self.geometry
+        if isinstance(data, (list, tuple)):
+            if len(data) != g.nb_planes:
+                raise ValueError("%s has %d planes, got %d buffers"
+                                 % (g.pix_fmt_name, g.nb_planes, len(data)))
+            parts = [memoryview(b).cast("B") for b in data]
+            for p, (pl, b) in enumerate(zip(g.planes, parts)):
+                if len(b) != pl.bytewidth * pl.height:
+                    raise ValueError("plane %d needs %d bytes, got %d"
+                                     % (p, pl.bytewidth * pl.height, len(b)))
+        else:
+            buf = memoryview(data).cast("B")
+            need = sum(pl.bytewidth * pl.height for pl in g.planes)
+            if len(buf) != need:
+                raise ValueError("a %dx%d %s frame needs %d bytes, got %d"
+                                 % (g.width, g.height, g.pix_fmt_name, need, len(buf)))
+            parts, pos = [], 0
+            for pl in g.planes:
+                parts.append(buf[pos:pos + pl.bytewidth * pl.height])
+                pos += pl.bytewidth * pl.height
+        with self.frame(pts, tb, duration) as f:
+            if not f.in_shm:
+                return 0
+            for pl, view, src in zip(g.planes, f.planes, parts):
+                if pl.linesize == pl.bytewidth:
+                    view[:len(src)] = src
+                else:
+                    for y in range(pl.height):
+                        view[y * pl.linesize:y * pl.linesize + pl.bytewidth] = \
+                            src[y * pl.bytewidth:(y + 1) * pl.bytewidth]
+        return f.number
+
+    # -- control, hints, heartbeat -----------------------------------------------------------------
+    def set_active(self, active):
+        """Flip the ACTIVE bit (§15) and wake readers."""
+        with self._lock:
+            self._check()
+            a = self._prim.addr + P.OFF_CONTROL
+            if active:
+                S.fetch_or32(a, P.CONTROL_ACTIVE)
+            else:
+                S.fetch_and32(a, ~P.CONTROL_ACTIVE & 0xFFFFFFFF)
+            self._wake(always=True)
+
+    def set_hints(self, fill_mode=None, smoothness=None):
+        with self._lock:
+            self._check()
+            if fill_mode is not None:
+                S.store32(self._prim.addr + P.OFF_FILL_MODE, fill_mode)
+            if smoothness is not None:
+                S.store32(self._prim.addr + P.OFF_SMOOTHNESS, smoothness)
+
+    def heartbeat(self):
+        """Refresh heartbeat_ns (§13); call about once per second when not publishing."""
+        with self._lock:
+            if not self._closed:
+                S.store64(self._prim.addr + P.OFF_HEARTBEAT, S.monotonic_ns())
+
+    def _heartbeat_loop(self):
+        while not self._hb_stop.wait(0.25):
+            last = self._last_publish_ns or 0
+            if S.monotonic_ns() - last >= 900_000_000:
+                hb = S.load64(self._prim.addr + P.OFF_HEARTBEAT) if not self._closed else 0
+                if S.monotonic_ns() - hb >= 900_000_000:
+                    self.heartbeat()
+
+    # -- geometry changes (§14) --------------------------------------------------------------------
+    def set_geometry(self, width, height, pix_fmt=None, dar=None, sar=None, color=None):
+        """Change the geometry of the frames published from now on (§14). Returns True if a
+        new data object had to be created."""
+        with self._lock:
+            self._check()
+            if self._in_frame:
+                raise RuntimeError("set_geometry inside frame()")
+            g = self.geometry
+            new = P.make_geometry(width, height, g.pix_fmt if pix_fmt is None else pix_fmt,
+                                  g.dar if dar is None else dar, g.sar if sar is None else sar,
+                                  g.color if color is None else color)
+            if new == g:
+                return False
+            old = self._data
+            if new.frame_bytes <= old.capacity:
+                self.geometry = new
+                self._geometry_gen += 1
+                self._announce()
+                self._wake(always=True)
+                return False
+            gen = (old.gen + 1) & 0xFFFFFFFF or 1
+            S.shm_unlink(P.data_name(self.base, gen))   # we own every @d name of this block
+            data = _DataObject(self.base, gen, self.session, old.slots, new.frame_bytes,
+                               self._mode, self._uid)   # ENOSPC: raises, nothing changed
+            self.geometry = new
+            self._geometry_gen += 1
+            self._announce()
+            self._data = data
+            S.store32(self._prim.addr + P.OFF_SEGMENT_GEN, gen)
+            old.unlink_if_ours()
+            old.map.close()
+            self._wake(always=True)
+            return True
+
+    # -- close (§9 "Close") ------------------------------------------------------------------------
+    def close(self):
+        """state = CLOSED, wake readers, unlink the data object, unmap, release the lock.
+        The primary and wait objects stay so readers follow the next writer (§9)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self._hb_thread is not None:
+            self._hb_stop.set()
+            self._hb_thread.join()
+        with self._lock:
+            a = self._prim.addr
+            S.store32(a + P.OFF_STATE, P.STATE_CLOSED)
+            self._wake(always=True)
+            self._data.unlink_if_ours()
+            self._teardown()
+
+    def _teardown(self):
+        for attr in ("_data", "_wait", "_prim"):
+            obj = getattr(self, attr, None)
+            if obj is not None:
+                (obj.map if attr == "_data" else obj).close()
+                setattr(self, attr, None)
+        if getattr(self, "_fd", None) is not None:
+            os.close(self._fd)      # releases the writer lock
+            self._fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class _FrameContext:
+    def __init__(self, writer, pts, tb, duration):
+        writer._check_args(pts, duration, tb)
+        self.w, self.pts, self.tb, self.duration = writer, pts, tb, duration
+        self.f = None
+
+    def __enter__(self):
+        w = self.w
+        w._lock.acquire()
+        try:
+            w._check()
+            if w._in_frame:
+                raise RuntimeError("frame() is not reentrant")
+            g = w.geometry
+            if not w.active:
+                planes = [memoryview(bytearray(pl.linesize * pl.height)) for pl in g.planes]
+                self.f = WriterFrame(0, g, planes, self.pts, self.duration, self.tb, False)
+            else:
+                n, slot = w._begin()
+                area = w._data.area(slot)
+                mv = memoryview(w._data.map.mm)
+                planes = [mv[area + pl.offset:area + pl.offset + pl.linesize * pl.height]
+                          for pl in g.planes]
+                mv.release()
+                self.slot = slot
+                self.f = WriterFrame(n, g, planes, self.pts, self.duration, self.tb, True)
+            w._in_frame = True
+        except BaseException:
+            w._lock.release()
+            raise
+        return self.f
+
+    def __exit__(self, exc_type, exc, tb):
+        w, f = self.w, self.f
+        try:
+            f._release()
+            w._in_frame = False
+            if exc_type is None and f.in_shm:
+                w._check_args(f.pts, f.duration, f.tb)
+                w._publish(f.number, self.slot, f.pts, f.duration, f.tb)
+        finally:
+            w._lock.release()
+        return False
+
+
+def remove(name, memtype="local", force=False):
+    """Remove a block's objects (like ``shmout rm``): refused (BusyError) while a writer is
+    alive unless `force`. Returns True if the primary object existed."""
+    P.check_name(name)
+    base = P.base_name(name, memtype, os.geteuid())
+    try:
+        fd = S.shm_open(base, os.O_RDONLY)
+    except FileNotFoundError:
+        fd = None
+    if fd is not None:
+        try:
+            if not force and S.HAVE_OFD and S.ofd_held(fd, 0, 1):
+                raise BusyError("block %r has a live writer (use force=True)" % name)
+        finally:
+            os.close(fd)
+    _unlink_data_objects(base)
+    S.shm_unlink(P.wait_name(base))
+    return S.shm_unlink(base)
