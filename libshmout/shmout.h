@@ -65,8 +65,8 @@ uint32_t shmout_pix_fmt_from_name(const char *name);
 /* Fill *g for a known pix_fmt (not OTHER): planes packed one after the
  * other, each plane offset aligned to SHMOUT_PLANE_ALIGN, each linesize
  * rounded up to a multiple of linesize_align (1 = tightly packed, must be a
- * power of two <= 4096). Aspect and colour fields are zeroed (unknown); set
- * them afterwards. For SHMOUT_PIX_OTHER fill the struct yourself (width,
+ * power of two <= 4096). Aspect is 0/0 and colour unspecified (matrix,
+ * primaries and transfer 2, range and chroma location 0); set them afterwards. For SHMOUT_PIX_OTHER fill the struct yourself (width,
  * height, pix_fmt_name, nb_planes and the plane arrays, frame_bytes).
  * Returns 0 or -EINVAL (unknown format, zero/huge size, bad alignment). */
 int shmout_geometry_init(struct shmout_geometry *g, uint32_t pix_fmt,

@@ -26,13 +26,16 @@ static int open_primary(const char *obj, int flags, int *fd_out, void **map_out)
     void *map;
     int fd, ret;
 
-    fd = shm_open(obj, flags, 0);
+    fd = shmout_priv_shm_open(obj, flags, 0);
     if (fd < 0 && errno == ENOENT)
         return shmout_priv_fail(-ENOENT, "no such block (%s does not exist); see 'shmout ls'",
                                 obj);
     if (fd < 0 && errno == EACCES)
         return shmout_priv_fail(-EACCES, "permission denied on %s: only the block's owner "
                                 "may do this", obj);
+    if (fd < 0 && errno == EPROTO)
+        return shmout_priv_fail(-EPROTO, "/dev/shm%s is not a shared-memory block but a FIFO, "
+                                "device or directory: refusing it", obj);
     if (fd < 0)
         return shmout_priv_fail(-errno, "cannot open %s: %s", obj, strerror(errno));
     if (fstat(fd, &st) < 0) {
@@ -70,7 +73,7 @@ static void inspect_segment(const char *obj, uint32_t gen, struct shmout_block_i
     int fd, tries;
 
     if (shmout_priv_data_name(dname, sizeof(dname), obj, gen) < 0 ||
-        (fd = shm_open(dname, O_RDONLY, 0)) < 0)
+        (fd = shmout_priv_shm_open(dname, O_RDONLY, 0)) < 0)
         return;
     if (fstat(fd, &st) < 0 || st.st_size <= 0 || (uint64_t)st.st_size > SIZE_MAX) {
         close(fd);
@@ -260,7 +263,7 @@ int shmout_remove(const char *name, int memtype, int force)
     ret = shmout_object_name(name, memtype, obj, sizeof(obj));
     if (ret < 0)
         return ret;
-    fd = shm_open(obj, O_RDONLY, 0);
+    fd = shmout_priv_shm_open(obj, O_RDONLY, 0);
     if (fd >= 0) {
         alive = shmout_priv_writer_alive(fd);
         if (pread(fd, &pid, sizeof(pid), offsetof(struct shmout_header, owner_pid)) !=

@@ -107,6 +107,9 @@ int shmout_geometry_init(struct shmout_geometry *g, uint32_t pix_fmt,
     unsigned p;
 
     memset(g, 0, sizeof(*g));
+    /* Colour unknown: H.273's "unspecified" is 2 (0 is the identity matrix, reserved primaries
+     * and transfer); range and chroma location use 0 for it. */
+    g->color.matrix = g->color.primaries = g->color.transfer = 2;
     if (!d)
         return shmout_priv_fail(-EINVAL, "unknown shmout pixel format code %u "
                                 "(use a SHMOUT_PIX_* constant; for other formats fill "

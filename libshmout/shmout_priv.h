@@ -44,6 +44,11 @@ int shmout_priv_fail(int err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* time */
+/* shm_open that never blocks and accepts only regular files: a FIFO or device planted at a
+ * block's name would otherwise hang open() or the reads. Returns an fd, or -1 with errno set
+ * (EPROTO for an object that is not a regular file). */
+int shmout_priv_shm_open(const char *name, int flags, mode_t mode);
+
 uint64_t shmout_priv_now_ns(int clock_id);
 
 /* /proc/PID/stat field 22 (start time in clock ticks), 0 if unknown */

@@ -75,10 +75,13 @@ static int attach_primary(shmout_reader *r)
     void *map;
     int fd, wfd, ret;
 
-    fd = shm_open(r->obj, O_RDONLY, 0);
+    fd = shmout_priv_shm_open(r->obj, O_RDONLY, 0);
     if (fd < 0 && errno == ENOENT)
         return shmout_priv_fail(-ENOENT, "no shared-memory block '%s' (%s) exists; start "
                                 "its writer first", r->name, shmout_memtype_name(r->memtype));
+    if (fd < 0 && errno == EPROTO)
+        return shmout_priv_fail(-EPROTO, "/dev/shm%s is not a shared-memory block but a FIFO, "
+                                "device or directory: refusing it", r->obj);
     if (fd < 0)
         return shmout_priv_fail(-errno, "cannot open shared-memory block '%s' (%s): %s",
                                 r->name, r->obj, strerror(errno));
@@ -117,7 +120,7 @@ static int attach_primary(shmout_reader *r)
     r->hdr = map;
     shmout_priv_lock_reader(fd);    /* only for counting readers */
     if (shmout_priv_wait_name(wname, sizeof(wname), r->obj) == 0 &&
-        (wfd = shm_open(wname, O_RDWR, 0)) >= 0) {
+        (wfd = shmout_priv_shm_open(wname, O_RDWR, 0)) >= 0) {
         if (fstat(wfd, &st) == 0 && st.st_size >= SHMOUT_WAIT_SIZE) {
             map = mmap(NULL, SHMOUT_WAIT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, wfd, 0);
             r->wait = map == MAP_FAILED ? NULL : map;
@@ -152,7 +155,7 @@ static int refresh_segment(shmout_reader *r, int may_unmap)
     }
     if (shmout_priv_data_name(dname, sizeof(dname), r->obj, gen) < 0)
         return 0;
-    fd = shm_open(dname, O_RDONLY, 0);
+    fd = shmout_priv_shm_open(dname, O_RDONLY, 0);
     if (fd < 0) {
         r->missing_gen = gen;        /* closed, or moved on again: keep what we have */
         return 0;

@@ -314,3 +314,19 @@ void shmout_priv_shared_copy(void *dst, const void *src, size_t n)
     memcpy(dst, src, n);
 }
 #endif
+
+int shmout_priv_shm_open(const char *name, int flags, mode_t mode)
+{
+    struct stat st;
+    int fd = shm_open(name, flags | O_NONBLOCK, mode), err;
+
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        err = errno;
+        close(fd);
+        errno = S_ISREG(st.st_mode) ? err : EPROTO;
+        return -1;
+    }
+    return fd;
+}

@@ -87,7 +87,7 @@ static int open_rw(const char *obj, const char *name, mode_t mode, int excl, uin
     struct stat st;
     int fd, ret;
 
-    fd = shm_open(obj, O_RDWR | O_CREAT | (excl ? O_EXCL : 0), mode);
+    fd = shmout_priv_shm_open(obj, O_RDWR | O_CREAT | (excl ? O_EXCL : 0), mode);
     if (fd < 0)
         return sys_fail(errno, "shm_open", obj);
     if (fstat(fd, &st) < 0) {
@@ -208,9 +208,9 @@ static int open_primary(shmout_writer *w, uint32_t *old_gen, uint64_t *old_sessi
     void *map;
 
     for (tries = 0; tries < 5 && fd < 0; tries++) {
-        fd = shm_open(w->obj, O_RDWR | O_CREAT | O_EXCL, w->mode);
+        fd = shmout_priv_shm_open(w->obj, O_RDWR | O_CREAT | O_EXCL, w->mode);
         if (fd < 0 && errno == EEXIST)
-            fd = shm_open(w->obj, O_RDWR, 0);
+            fd = shmout_priv_shm_open(w->obj, O_RDWR, 0);
         if (fd < 0 && errno == EACCES)
             return shmout_priv_fail(-EACCES, "shared-memory block '%s' (%s) exists and "
                                     "belongs to another user; pick another name", w->name,

@@ -537,8 +537,10 @@ static int cmd_test_writer(int argc, char **argv)
                 usleep(1000);
         }
     }
-    while (a.hold && !stop)
-        pause();
+    while (a.hold && !stop) {               /* idle: the heartbeat once a second (§13) */
+        sleep(1);
+        shmout_writer_heartbeat(w);
+    }
     shmout_writer_close(w);
     return 0;
 }

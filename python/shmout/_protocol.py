@@ -238,11 +238,12 @@ class Plane:
 
 @dataclass(frozen=True)
 class Color:
-    """Colour description (§5): H.273 / FFmpeg code points, 0 or 2 = unspecified."""
+    """Colour description (§5): H.273 / FFmpeg code points. The defaults are "unspecified":
+    2 for matrix, primaries and transfer, 0 for range and chroma location."""
     range: int = 0
-    matrix: int = 0
-    primaries: int = 0
-    transfer: int = 0
+    matrix: int = 2
+    primaries: int = 2
+    transfer: int = 2
     chroma_location: int = 0
 
 

@@ -563,6 +563,27 @@ static void test_read_every(void)
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
 }
 
+/* A FIFO planted at a block's name is refused at once: no open() or read ever blocks. */
+static void test_fifo_refused(void)
+{
+    const char *name = tname("fifo");
+    struct shmout_geometry g = rgba(8, 8);
+    struct shmout_block_info info;
+    char obj[128], path[160];
+    shmout_reader *r;
+    shmout_writer *w;
+    uint64_t t0 = t_now_ms();
+
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
+    snprintf(path, sizeof(path), "/dev/shm%s", obj);
+    CHECK_EQ(mkfifo(path, 0600), 0);
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), -EPROTO);
+    CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &info), -EPROTO);
+    CHECK(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL) < 0);
+    CHECK(t_now_ms() - t0 < 1000);
+    unlink(path);
+}
+
 static void test_control_and_hints(void)
 {
     const char *name = tname("ctl");
@@ -890,6 +911,7 @@ int main(int argc, char **argv)
     RUN(test_wait_wakeup);
     RUN(test_last_frame_before_close);
     RUN(test_read_every);
+    RUN(test_fifo_refused);
     RUN(test_control_and_hints);
     RUN(test_geometry_change);
     RUN(test_reader_follows_restart);
