@@ -32,6 +32,16 @@ static int shm_exists(const char *obj)
     return shm_mode(obj) != 0;
 }
 
+/* Open a local block as writer (default options: 3 slots) and a reader on it; 1 if both opened. */
+static int open_pair(const char *name, const struct shmout_geometry *g, shmout_writer **w, shmout_reader **r)
+{
+    *w = NULL;
+    *r = NULL;
+    CHECK_EQ(shmout_writer_open(w, name, SHMOUT_MEMTYPE_LOCAL, g, NULL), 0);
+    CHECK_EQ(shmout_reader_open(r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
+    return *w && *r;
+}
+
 static void test_names(void)
 {
     static const char *const bad[] = {
@@ -448,9 +458,7 @@ static void test_wait_wakeup(void)
     uint32_t waiters = 99;
     pid_t pid;
 
-    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
-    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
-    if (!w || !r)
+    if (!open_pair(name, &g, &w, &r))
         return;
     t0 = t_now_ms();
     CHECK_EQ(shmout_reader_wait(r, 120), -ETIMEDOUT);
@@ -497,9 +505,7 @@ static void test_last_frame_before_close(void)
     shmout_writer *w;
     shmout_reader *r;
 
-    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
-    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
-    if (!w || !r)
+    if (!open_pair(name, &g, &w, &r))
         return;
     t_publish(w);
     CHECK_EQ(shmout_reader_wait(r, 1000), 0);
@@ -527,9 +533,7 @@ static void test_read_every(void)
     shmout_reader *r;
     int i;
 
-    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);   /* 3 slots */
-    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
-    if (!w || !r)
+    if (!open_pair(name, &g, &w, &r))
         return;
     CHECK_EQ(shmout_reader_set_mode(r, 7), -EINVAL);
     CHECK_EQ(shmout_reader_set_mode(r, SHMOUT_READ_EVERY), 0);
@@ -592,9 +596,7 @@ static void test_control_and_hints(void)
     shmout_writer *w;
     shmout_reader *r;
 
-    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
-    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
-    if (!w || !r)
+    if (!open_pair(name, &g, &w, &r))
         return;
     CHECK_EQ(shmout_writer_get_active(w), 1);
     CHECK_EQ(shmout_set_active(name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
@@ -640,9 +642,7 @@ static void test_geometry_change(void)
     shmout_writer *w;
     shmout_reader *r;
 
-    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
-    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
-    if (!w || !r)
+    if (!open_pair(name, &g, &w, &r))
         return;
     shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
     snprintf(d1, sizeof(d1), "%s@d1", obj);
@@ -715,9 +715,7 @@ static void test_reader_follows_restart(void)
     shmout_writer *w;
     shmout_reader *r;
 
-    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
-    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
-    if (!w || !r)
+    if (!open_pair(name, &g, &w, &r))
         return;
     t_publish(w);
     t_publish(w);
