@@ -12,7 +12,7 @@ PREFIX ?= /usr/local
 # make check TESTS="tests/ffmpeg/devices.sh ...": run only these suites.
 TESTS ?=
 
-.PHONY: all lib viewer examples ffmpeg check demo install patches clean distclean
+.PHONY: all lib viewer examples ffmpeg check demo bench install patches clean distclean
 all: lib viewer examples ffmpeg
 
 ifneq ($(wildcard config.mk),)
@@ -52,6 +52,22 @@ ffmpeg: config.mk lib
 check: all
 	@B="$(B)" FFMPEG_TREE="$(FFMPEG_TREE)" FFMPEG_BUILD="$(FFMPEG_BUILD)" \
 	    FFMPEG_FLAGS="$(FFMPEG_FLAGS)" SHMOUT_CACHE="$(SHMOUT_CACHE)" CC="$(CC)" $(TOP)/tests/run $(TESTS)
+
+# The benchmark (scripts/bench): shmout against a pipe, GStreamer's shm and the memcpy limit.
+# make bench QUICK=1: the short run. GStreamer is installed when missing (as root).
+BENCH_TOOLS := $(B)/bench/tools
+bench: all
+	@mkdir -p $(BENCH_TOOLS)
+	@$(CC) -std=c11 -Wall -Wextra -O2 -I$(B)/include/shmout $(TOP)/scripts/bench/benchtool.c \
+	    $(B)/lib/libshmout.a -pthread -o $(BENCH_TOOLS)/benchtool
+	@pkg-config --exists gstreamer-app-1.0 && command -v gst-launch-1.0 >/dev/null || \
+	    { [ "$$(id -u)" = 0 ] && echo "bench: installing GStreamer" && \
+	      apt-get install -y -qq --no-install-recommends gstreamer1.0-tools gstreamer1.0-plugins-base \
+	        gstreamer1.0-plugins-bad libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev >/dev/null; } || \
+	    echo "bench: no GStreamer; as root: apt-get install gstreamer1.0-tools gstreamer1.0-plugins-bad libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev"
+	@! pkg-config --exists gstreamer-app-1.0 || $(CC) -std=c11 -Wall -Wextra -O2 $(TOP)/scripts/bench/gstread.c \
+	    $$(pkg-config --cflags --libs gstreamer-1.0 gstreamer-app-1.0) -o $(BENCH_TOOLS)/gstread
+	@python3 $(TOP)/scripts/bench/bench.py --bin $(B)/bin --tools $(BENCH_TOOLS) --out $(B)/bench $(if $(QUICK),--quick)
 
 demo: all
 	@$(TOP)/scripts/demo "$(B)/bin"

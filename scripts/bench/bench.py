@@ -1,0 +1,243 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (c) 2026 the shmout authors
+"""bench.py: `make bench`. Carries the same frames over four transports in one run and reports
+ratios, since absolute times on a shared machine are not stable and ratios are:
+
+  shmout     ffmpeg -f shmout -> benchtool shm (libshmout, every frame, zero-copy, validated)
+  pipe       ffmpeg -f rawvideo - | benchtool pipe
+  gstreamer  gst-launch-1.0 ... ! shmsink -> gstread (shmsrc ! appsink)
+  limit      memcpy of the same frame size into a shared mapping (benchtool memcpy)
+
+Every reader checks every byte of every frame against the pixel the source produces (opaque
+black), so no transport wins by not reading. Cases: rgba passthrough, yuv420p -> rgba, and a
+2x downscale with inputfiltertype linear, at 1280x720, 1920x1080 and 3840x2160; shmout with both
+downloadtype values. Also: publish-to-wake-up latency (a waiting reader, paced writer), CPU
+seconds per frame of writer and reader, the writer's peak RSS and the block's size.
+
+    python3 scripts/bench/bench.py --bin BUILD/bin --tools DIR --out BUILD/bench [--quick]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+RES = {"720p": (1280, 720), "1080p": (1920, 1080), "4k": (3840, 2160)}
+CASES = {
+    # name: (source pixel format, shmout options, ffmpeg -vf for the pipe, GStreamer conversion, scale)
+    "rgba": ("rgba", [], None, "", 1),
+    "yuv420p-to-rgba": ("yuv420p", ["-format", "rgba"], None, "videoconvert ! ", 1),
+    "downscale-2x": ("rgba", ["-outputresolution", "half", "-inputfiltertype", "linear"],
+                     "scale=w=iw/2:h=ih/2:flags=bilinear", "videoscale method=bilinear ! ", 2),
+}
+PIXEL = "000000ff"                      # opaque black rgba, what every case delivers
+
+
+def run_pair(writer, reader):
+    """Start writer, then reader; wait for both. Returns (reader JSON, writer rusage)."""
+    w = subprocess.Popen(writer, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    r = subprocess.run(reader, capture_output=True, text=True, timeout=300)
+    _, _, wru = os.wait4(w.pid, 0)
+    if r.returncode != 0 or not r.stdout.strip():
+        raise RuntimeError("reader failed: %s %s" % (" ".join(reader), r.stderr.strip()))
+    return json.loads(r.stdout.strip().splitlines()[-1]), wru
+
+
+def cpu(ru):
+    return ru.ru_utime + ru.ru_stime
+
+
+class Bench:
+    def __init__(self, args):
+        self.bin, self.tools, self.quick = args.bin, args.tools, args.quick
+        self.ffmpeg = os.path.join(self.bin, "ffmpeg")
+        self.gst = shutil.which("gst-launch-1.0") and os.path.exists(os.path.join(self.tools, "gstread"))
+        self.results, self.n = [], 0
+
+    def name(self):
+        self.n += 1
+        return "bench_%d_%d" % (os.getpid(), self.n)
+
+    def frames(self, w, h):
+        n = {1280: 600, 1920: 300, 3840: 100}[w]
+        return n // 3 if self.quick else n
+
+    def source(self, w, h, fmt, n, rate=1000, realtime=False):
+        return [self.ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"] + (["-re"] if realtime else []) + ["-f", "lavfi", "-i",
+                "color=c=black:s=%dx%d:r=%d,format=%s" % (w, h, rate, fmt), "-frames:v", str(n)]
+
+    def shmout(self, res, case, download):
+        (w, h), (fmt, opts, _, _, sc) = RES[res], CASES[case]
+        n, name = self.frames(w, h), self.name()
+        writer = self.source(w, h, fmt, n) + opts + ["-downloadtype", download, "-slots", "16",
+                                                     "-f", "shmout", name]
+        got, wru = run_pair(writer, [os.path.join(self.tools, "benchtool"), "shm", name, str(n), PIXEL])
+        subprocess.run([os.path.join(self.bin, "shmout"), "rm", name], capture_output=True)
+        return {"transport": "shmout-" + download, "res": res, "case": case, "frames": n,
+                "read": got["frames"], "lost": got["skipped"], "bad_rows": got["bad_rows"],
+                "fps": got["frames"] / got["seconds"] if got["seconds"] else 0,
+                "publish_fps": got["published"] / got["publish_seconds"] if got["publish_seconds"] else 0,
+                "writer_cpu_per_frame": cpu(wru) / n,
+                "reader_cpu_per_frame": got["cpu"] / max(got["frames"], 1),
+                "writer_rss_mb": wru.ru_maxrss / 1024, "block_mb": got["block_bytes"] / 2**20}
+
+    def pipe(self, res, case):
+        (w, h), (fmt, _, vf, _, sc) = RES[res], CASES[case]
+        n = self.frames(w, h)
+        cmd = self.source(w, h, fmt, n) + (["-vf", vf] if vf else []) + ["-pix_fmt", "rgba", "-f", "rawvideo", "-"]
+        size, row = (w // sc) * (h // sc) * 4, (w // sc) * 4
+        wr = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        r = subprocess.run([os.path.join(self.tools, "benchtool"), "pipe", str(size), str(row), str(n), PIXEL],
+                           stdin=wr.stdout, capture_output=True, text=True, timeout=300)
+        wr.stdout.close()
+        _, _, wru = os.wait4(wr.pid, 0)
+        got = json.loads(r.stdout)
+        return {"transport": "pipe", "res": res, "case": case, "frames": n, "read": got["frames"],
+                "lost": n - got["frames"], "bad_rows": got["bad_rows"],
+                "fps": got["frames"] / got["seconds"] if got["seconds"] else 0,
+                "writer_cpu_per_frame": cpu(wru) / n, "reader_cpu_per_frame": got["cpu"] / max(got["frames"], 1),
+                "writer_rss_mb": wru.ru_maxrss / 1024}
+
+    def gstreamer(self, res, case):
+        (w, h), (fmt, _, _, conv, sc) = RES[res], CASES[case]
+        n, sock = self.frames(w, h), "/tmp/shmout-bench-%d.sock" % os.getpid()
+        ow, oh = w // sc, h // sc
+        gfmt = {"rgba": "RGBA", "yuv420p": "I420"}[fmt]
+        caps = "video/x-raw,format=RGBA,width=%d,height=%d,framerate=1000/1" % (ow, oh)
+        writer = ["gst-launch-1.0", "-q", "videotestsrc", "pattern=black", "num-buffers=%d" % n, "!",
+                  "video/x-raw,format=%s,width=%d,height=%d,framerate=1000/1" % (gfmt, w, h), "!"]
+        writer += conv.split() + ([caps, "!"] if conv else [])
+        writer += ["shmsink", "socket-path=" + sock, "shm-size=%d" % (ow * oh * 4 * 16),
+                   "wait-for-connection=true", "sync=false"]
+        if os.path.exists(sock):
+            os.unlink(sock)
+        w_proc = subprocess.Popen(writer, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.02)
+        r = subprocess.run([os.path.join(self.tools, "gstread"), sock, caps, str(n), str(ow * 4), PIXEL],
+                           capture_output=True, text=True, timeout=300)
+        w_proc.kill()
+        _, _, wru = os.wait4(w_proc.pid, 0)
+        got = json.loads(r.stdout.strip().splitlines()[-1])
+        return {"transport": "gstreamer", "res": res, "case": case, "frames": n, "read": got["frames"],
+                "lost": n - got["frames"], "bad_rows": got["bad_rows"],
+                "fps": got["frames"] / got["seconds"] if got["seconds"] else 0,
+                "writer_cpu_per_frame": cpu(wru) / n, "reader_cpu_per_frame": got["cpu"] / max(got["frames"], 1),
+                "writer_rss_mb": wru.ru_maxrss / 1024}
+
+    def limit(self, res, case):
+        (w, h), sc = RES[res], CASES[case][4]
+        r = subprocess.run([os.path.join(self.tools, "benchtool"), "memcpy", str((w // sc) * (h // sc) * 4),
+                            "0.5" if self.quick else "1"], capture_output=True, text=True, check=True)
+        got = json.loads(r.stdout)
+        return {"transport": "limit", "res": res, "case": case, "fps": got["frames"] / got["seconds"]}
+
+    def latency(self, download):
+        w, h = RES["1080p"]
+        n, name = (90 if self.quick else 300), self.name()
+        writer = self.source(w, h, "rgba", n + 30, rate=60, realtime=True) + ["-downloadtype", download, "-f", "shmout", name]
+        got, _ = run_pair(writer, [os.path.join(self.tools, "benchtool"), "latency", name, str(n)])
+        subprocess.run([os.path.join(self.bin, "shmout"), "rm", name], capture_output=True)
+        return {"downloadtype": download, "frames": got["frames"], "median_us": got["median_us"], "p99_us": got["p99_us"]}
+
+    def run(self):
+        resolutions = ["720p", "1080p"] if self.quick else list(RES)
+        cases = ["rgba", "yuv420p-to-rgba"] if self.quick else list(CASES)
+        for res in resolutions:
+            for case in cases:
+                rows = [self.shmout(res, case, "immediate"), self.shmout(res, case, "nextframe"),
+                        self.pipe(res, case)]
+                if self.gst:
+                    rows.append(self.gstreamer(res, case))
+                rows.append(self.limit(res, case))
+                for r in rows:
+                    print("bench: %-18s %-6s %-16s %8.1f fps" % (r["transport"], res, case, r["fps"]), file=sys.stderr)
+                self.results += rows
+        lat = [self.latency("immediate"), self.latency("nextframe")]
+        return self.results, lat
+
+
+def ratio(a, b):
+    return a / b if a and b else float("nan")
+
+
+def report(results, lat, out, gst, quick):
+    by = {(r["transport"], r["res"], r["case"]): r for r in results}
+    lines = ["# shmout benchmark%s" % (" (quick)" if quick else ""), "",
+             "One run of `make bench%s` on this machine. Every reader checks every byte of every frame "
+             "it accepts. **fps** is frames verified per second by the reader; for shmout, frames the "
+             "writer published faster than the reader read them are counted as lost (shared memory "
+             "never slows the writer down); *publish fps* is the writer's own rate." % (" QUICK=1" if quick else ""), "",
+             "## Ratios", "",
+             "| resolution | case | shmout/pipe | shmout/gstreamer | shmout publish/limit | nextframe/immediate |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    keys = sorted({(r["res"], r["case"]) for r in results}, key=lambda k: (list(RES).index(k[0]), list(CASES).index(k[1])))
+    for res, case in keys:
+        s = by[("shmout-nextframe", res, case)]
+        si = by[("shmout-immediate", res, case)]
+        p, lim = by[("pipe", res, case)], by[("limit", res, case)]
+        g = by.get(("gstreamer", res, case))
+        lines.append("| %s | %s | %.2f | %s | %.2f | %.2f |" % (
+            res, case, ratio(s["fps"], p["fps"]), "%.2f" % ratio(s["fps"], g["fps"]) if g else "n/a",
+            ratio(s["publish_fps"], lim["fps"]), ratio(s["publish_fps"], si["publish_fps"])))
+    lines += ["", "## Latency (1920x1080 rgba at 60 frames/s, publish to the reader's wake-up)", "",
+              "| downloadtype | frames | median | 99th percentile |", "| --- | --- | --- | --- |"]
+    for l in lat:
+        lines.append("| %s | %d | %.0f µs | %.0f µs |" % (l["downloadtype"], l["frames"], l["median_us"], l["p99_us"]))
+    lines += ["", "## All figures", "",
+              "| transport | resolution | case | fps | publish fps | lost | writer CPU ms/frame | reader CPU ms/frame | writer RSS MB | block MB |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in results:
+        f = lambda k, m=1.0, fmt="%.2f": (fmt % (r[k] * m)) if k in r else ""
+        lines.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r["transport"], r["res"], r["case"], f("fps", fmt="%.0f"), f("publish_fps", fmt="%.0f"),
+            f("lost", fmt="%d"), f("writer_cpu_per_frame", 1e3), f("reader_cpu_per_frame", 1e3),
+            f("writer_rss_mb", fmt="%.0f"), f("block_mb", fmt="%.0f")))
+    bad = [r for r in results if r.get("bad_rows")]
+    lines += ["", "Rows that did not match the expected pixels: %d." % sum(r["bad_rows"] for r in bad)]
+    if not gst:
+        lines += ["", "GStreamer was not measured: install gstreamer1.0-tools gstreamer1.0-plugins-bad "
+                  "libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev (make bench does, as root)."]
+    lines += ["", "![fps](fps.png)", ""]
+    with open(os.path.join(out, "report.md"), "w") as f:
+        f.write("\n".join(lines))
+    with open(os.path.join(out, "report.json"), "w") as f:
+        json.dump({"results": results, "latency": lat}, f, indent=1)
+    # fps vs resolution per transport, rgba passthrough
+    data = os.path.join(out, "fps.dat")
+    transports = ["shmout-nextframe", "shmout-immediate", "pipe"] + (["gstreamer"] if gst else []) + ["limit"]
+    with open(data, "w") as f:
+        for res in [r for r in RES if any(k[0] == r for k in keys)]:
+            f.write("%s %s\n" % (res, " ".join("%.1f" % by[(t, res, "rgba")]["fps"] if (t, res, "rgba") in by else "NaN"
+                                                for t in transports)))
+    if shutil.which("gnuplot"):
+        plot = ["set terminal png size 900,500", "set output '%s'" % os.path.join(out, "fps.png"),
+                "set title 'rgba passthrough: frames per second verified by the reader'",
+                "set logscale y", "set ylabel 'frames/s'", "set style data histograms",
+                "set style fill solid 0.8", "set key top right", "set grid y",
+                "plot " + ", ".join("'%s' using %d:xtic(1) title '%s'" % (data, i + 2, t) for i, t in enumerate(transports))]
+        subprocess.run(["gnuplot"], input="\n".join(plot), text=True, check=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--tools", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    t0 = time.monotonic()
+    b = Bench(args)
+    results, lat = b.run()
+    report(results, lat, args.out, b.gst, args.quick)
+    print("bench: %d runs in %.0f s; report in %s" % (len(results) + 2, time.monotonic() - t0,
+                                                      os.path.join(args.out, "report.md")), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 the shmout authors
+ *
+ * benchtool: the measuring end of `make bench`. Every reader touches every byte of every frame
+ * it accepts: it compares each row (memcmp) with a row of the pixel the source is known to
+ * produce (a constant colour), so no transport wins by not reading. One JSON line per run.
+ *
+ *   benchtool shm NAME FRAMES PIXEL         read every frame of a block (zero-copy, validated)
+ *   benchtool pipe FRAME_BYTES ROW_BYTES FRAMES PIXEL   read raw frames from standard input
+ *   benchtool memcpy FRAME_BYTES SECONDS    the limit: memcpy frames into a shared mapping
+ *   benchtool latency NAME FRAMES           wait for each frame; publish-to-wake-up times
+ *
+ * PIXEL: the bytes of one pixel in hex, e.g. 000000ff for opaque black rgba.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shmout.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+#define MAX_ROW (1 << 20)
+static uint8_t ref_row[MAX_ROW];
+
+/* Fill ref_row with the pixel given in hex; returns 0 if the pixel is not 1 to 16 bytes. */
+static int pattern(const char *hex)
+{
+    uint8_t px[16];
+    size_t n = strlen(hex) / 2, i;
+
+    if (!n || n > 16 || strlen(hex) % 2)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (sscanf(hex + 2 * i, "%2hhx", &px[i]) != 1)
+            return 0;
+    for (i = 0; i < MAX_ROW; i++)
+        ref_row[i] = px[i % n];
+    return 1;
+}
+
+/* 1 if the row differs from the pattern (memcmp: every byte is read, at memory speed). */
+static int row_bad(const uint8_t *p, size_t len)
+{
+    return len > MAX_ROW || memcmp(p, ref_row, len) != 0;
+}
+
+static int cmd_shm(const char *name, long frames)
+{
+    shmout_reader *r;
+    struct shmout_frame_view v;
+    struct shmout_reader_stats st;
+    struct shmout_block_info info;
+    uint64_t bad = 0, block_bytes = 0, first_n = 0, last_n = 0, first_t = 0, last_t = 0;
+    long got = 0;
+    double t0 = 0, c0 = cpu_s();
+    int ret;
+
+    if (shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 20000) < 0) {
+        fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+        return 1;
+    }
+    shmout_reader_set_mode(r, SHMOUT_READ_EVERY);
+    while (got < frames) {
+        ret = shmout_reader_wait(r, 20000);
+        if (ret == -ESHUTDOWN)
+            break;
+        if (ret < 0 || shmout_reader_acquire(r, &v) < 0) {
+            fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+            return 1;
+        }
+        if (!got) {
+            t0 = now_s();
+            if (shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &info) == 0)
+                block_bytes = (uint64_t)info.slots * info.capacity + 2 * 4096;
+        }
+        for (uint32_t p = 0; p < v.geometry.nb_planes; p++)
+            for (uint32_t y = 0; y < v.geometry.plane_height[p]; y++)
+                bad += row_bad(v.data[p] + (size_t)y * v.linesize[p], v.geometry.plane_bytewidth[p]);
+        if (shmout_reader_validate(r, &v) == 0) {
+            /* The writer's own rate, from the publish times of the frames themselves. */
+            if (!got) {
+                first_n = v.meta.frame_number;
+                first_t = v.meta.monotonic_ns;
+            }
+            last_n = v.meta.frame_number;
+            last_t = v.meta.monotonic_ns;
+            got++;
+        }
+    }
+    shmout_reader_get_stats(r, &st);
+    printf("{\"frames\": %ld, \"seconds\": %.6f, \"cpu\": %.6f, \"skipped\": %llu, \"torn\": %llu, "
+           "\"bad_rows\": %llu, \"block_bytes\": %llu, \"published\": %llu, \"publish_seconds\": %.6f}\n",
+           got, now_s() - t0, cpu_s() - c0,
+           (unsigned long long)st.frames_skipped, (unsigned long long)st.torn_retries,
+           (unsigned long long)bad, (unsigned long long)block_bytes,
+           (unsigned long long)(last_n - first_n), (last_t - first_t) / 1e9);
+    shmout_reader_close(r);
+    return 0;
+}
+
+static int cmd_pipe(size_t size, size_t row, long frames)
+{
+    uint8_t *buf = aligned_alloc(64, (size + 63) / 64 * 64);
+    uint64_t bad = 0;
+    long got = 0;
+    double t0 = 0, c0 = cpu_s();
+
+    if (!buf)
+        return 1;
+    while (got < frames) {
+        size_t have = 0;
+        while (have < size) {
+            ssize_t n = read(0, buf + have, size - have);
+            if (n <= 0)
+                goto end;
+            have += (size_t)n;
+        }
+        if (!got)
+            t0 = now_s();
+        for (size_t off = 0; off < size; off += row)
+            bad += row_bad(buf + off, size - off < row ? size - off : row);
+        got++;
+    }
+end:
+    printf("{\"frames\": %ld, \"seconds\": %.6f, \"cpu\": %.6f, \"bad_rows\": %llu}\n",
+           got, now_s() - t0, cpu_s() - c0, (unsigned long long)bad);
+    free(buf);
+    return 0;
+}
+
+static int cmd_memcpy(size_t size, double seconds)
+{
+    const int slots = 3;
+    char obj[64];
+    uint8_t *src = aligned_alloc(64, (size + 63) / 64 * 64), *map;
+    long n = 0;
+    double t0;
+    int fd;
+
+    snprintf(obj, sizeof(obj), "/shmout-bench-memcpy.%d", (int)getpid());
+    fd = shm_open(obj, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (!src || fd < 0 || posix_fallocate(fd, 0, (off_t)size * slots) != 0)
+        return 1;
+    shm_unlink(obj);
+    map = mmap(NULL, size * slots, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        return 1;
+    memset(src, 1, size);
+    memset(map, 0, size * slots);            /* fault the pages in, as a running block has */
+    t0 = now_s();
+    do {
+        memcpy(map + (size_t)(n % slots) * size, src, size);
+        n++;
+    } while (now_s() - t0 < seconds);
+    printf("{\"frames\": %ld, \"seconds\": %.6f}\n", n, now_s() - t0);
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmd_latency(const char *name, long frames)
+{
+    shmout_reader *r;
+    struct shmout_frame_view v;
+    struct timespec ts;
+    uint64_t *lat = calloc((size_t)frames, sizeof(*lat));
+    long n = 0;
+
+    if (!lat || shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 20000) < 0)
+        return 1;
+    while (n < frames && shmout_reader_wait(r, 20000) == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if (shmout_reader_acquire(r, &v) < 0)
+            break;
+        lat[n++] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - v.meta.monotonic_ns;
+    }
+    qsort(lat, (size_t)n, sizeof(*lat), cmp_u64);
+    printf("{\"frames\": %ld, \"median_us\": %.1f, \"p99_us\": %.1f}\n", n,
+           n ? lat[n / 2] / 1e3 : 0.0, n ? lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] / 1e3 : 0.0);
+    shmout_reader_close(r);
+    free(lat);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && !strcmp(argv[1], "shm") && pattern(argv[4]))
+        return cmd_shm(argv[2], atol(argv[3]));
+    if (argc == 6 && !strcmp(argv[1], "pipe") && pattern(argv[5]))
+        return cmd_pipe((size_t)atol(argv[2]), (size_t)atol(argv[3]), atol(argv[4]));
+    if (argc == 4 && !strcmp(argv[1], "memcpy"))
+        return cmd_memcpy((size_t)atol(argv[2]), atof(argv[3]));
+    if (argc == 4 && !strcmp(argv[1], "latency"))
+        return cmd_latency(argv[2], atol(argv[3]));
+    fprintf(stderr, "usage: benchtool shm NAME FRAMES PIXEL | pipe FRAME_BYTES ROW_BYTES FRAMES PIXEL |\n"
+                    "                 memcpy FRAME_BYTES SECONDS | latency NAME FRAMES\n");
+    return 2;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT
+ * Copyright (c) 2026 the shmout authors
+ *
+ * gstread: the GStreamer reader of `make bench`. It pulls raw frames from a shmsink through
+ * shmsrc and an appsink and checks every row against the expected pixel with memcmp, exactly
+ * as benchtool does for shmout and the pipe, then prints one JSON line. shmsink sends no end
+ * of stream to shmsrc and drops frames a slow reader misses, so it stops after FRAMES or after
+ * a second without a frame, and times from the first frame to the last.
+ *
+ *   gstread SOCKET CAPS FRAMES ROW_BYTES PIXEL
+ *   e.g. gstread /tmp/s "video/x-raw,format=RGBA,width=1920,height=1080,framerate=0/1" 300 7680 000000ff
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <gst/gst.h>
+#include <gst/app/gstappsink.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+int main(int argc, char **argv)
+{
+    char *desc;
+    GstElement *pipe, *sink;
+    GError *err = NULL;
+    uint8_t px[16], *ref;
+    size_t row, n, i;
+    long frames, got = 0, bad = 0;
+    double t0 = 0, t1 = 0, c0;
+
+    if (argc != 6 || (n = strlen(argv[5]) / 2) == 0 || n > 16) {
+        fprintf(stderr, "usage: gstread SOCKET CAPS FRAMES ROW_BYTES PIXEL\n");
+        return 2;
+    }
+    frames = atol(argv[3]);
+    row = (size_t)atol(argv[4]);
+    for (i = 0; i < n; i++)
+        sscanf(argv[5] + 2 * i, "%2hhx", &px[i]);
+    if (!(ref = malloc(row)))
+        return 1;
+    for (i = 0; i < row; i++)
+        ref[i] = px[i % n];
+    gst_init(&argc, &argv);
+    desc = g_strdup_printf("shmsrc socket-path=%s is-live=false ! %s ! appsink name=s sync=false", argv[1], argv[2]);
+    if (!(pipe = gst_parse_launch(desc, &err))) {
+        fprintf(stderr, "gstread: %s\n", err->message);
+        return 1;
+    }
+    sink = gst_bin_get_by_name(GST_BIN(pipe), "s");
+    gst_element_set_state(pipe, GST_STATE_PLAYING);
+    c0 = cpu_s();
+    while (got < frames) {
+        GstSample *s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), got ? GST_SECOND : 20 * GST_SECOND);
+        GstMapInfo map;
+        if (!s)
+            break;                              /* end of stream */
+        if (!got)
+            t0 = now_s();
+        if (gst_buffer_map(gst_sample_get_buffer(s), &map, GST_MAP_READ)) {
+            for (size_t off = 0; off < map.size; off += row)
+                bad += memcmp(map.data + off, ref, map.size - off < row ? map.size - off : row) != 0;
+            gst_buffer_unmap(gst_sample_get_buffer(s), &map);
+            got++;
+            t1 = now_s();
+        }
+        gst_sample_unref(s);
+    }
+    printf("{\"frames\": %ld, \"seconds\": %.6f, \"cpu\": %.6f, \"bad_rows\": %ld}\n", got, t1 - t0, cpu_s() - c0, bad);
+    gst_element_set_state(pipe, GST_STATE_NULL);
+    gst_object_unref(sink);
+    gst_object_unref(pipe);
+    g_free(desc);
+    free(ref);
+    return 0;
+}
