@@ -160,12 +160,17 @@ static int cmd_memcpy(size_t size, double seconds)
 
     snprintf(obj, sizeof(obj), "/shmout-bench-memcpy.%d", (int)getpid());
     fd = shm_open(obj, O_RDWR | O_CREAT | O_EXCL, 0600);
-    if (!src || fd < 0 || posix_fallocate(fd, 0, (off_t)size * slots) != 0)
+    if (fd >= 0)
+        shm_unlink(obj);
+    if (!src || fd < 0 || posix_fallocate(fd, 0, (off_t)size * slots) != 0 ||
+        (map = mmap(NULL, size * slots, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED) {
+        fprintf(stderr, "benchtool: cannot set up a %zu-byte shared mapping\n", size * slots);
+        free(src);
+        if (fd >= 0)
+            close(fd);
         return 1;
-    shm_unlink(obj);
-    map = mmap(NULL, size * slots, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED)
-        return 1;
+    }
+    close(fd);
     memset(src, 1, size);
     memset(map, 0, size * slots);            /* fault the pages in, as a running block has */
     t0 = now_s();
@@ -174,6 +179,8 @@ static int cmd_memcpy(size_t size, double seconds)
         n++;
     } while (now_s() - t0 < seconds);
     printf("{\"frames\": %ld, \"seconds\": %.6f}\n", n, now_s() - t0);
+    munmap(map, size * slots);
+    free(src);
     return 0;
 }
 
