@@ -69,7 +69,7 @@ class Bench:
                 "color=c=black:s=%dx%d:r=%d,format=%s" % (w, h, rate, fmt), "-frames:v", str(n)]
 
     def shmout(self, res, case, download):
-        (w, h), (fmt, opts, _, _, sc) = RES[res], CASES[case]
+        (w, h), (fmt, opts, _, _, _) = RES[res], CASES[case]
         n, name = self.frames(w, h), self.name()
         writer = self.source(w, h, fmt, n) + opts + ["-downloadtype", download, "-slots", "16",
                                                      "-f", "shmout", name]
