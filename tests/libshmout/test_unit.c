@@ -787,12 +787,16 @@ static void test_other_user(void)
 {
     const char *name = tname("other");
     struct shmout_geometry g = rgba(8, 8);
-    shmout_writer *w;
+    struct shmout_block_info info;
+    shmout_writer *w, *lw;
+    char lobj[128];
     int status;
     pid_t pid;
 
     CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_GLOBAL, &g, NULL), 0);
-    if (!w)
+    CHECK_EQ(shmout_writer_open(&lw, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL), 0);
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, lobj, sizeof(lobj));
+    if (!w || !lw)
         return;
     t_publish(w);
     pid = fork();
@@ -816,6 +820,10 @@ static void test_other_user(void)
             _exit(16);
         if (shmout_reader_open(&r2, name, SHMOUT_MEMTYPE_LOCAL, 0) != -ENOENT)
             _exit(17);                                   /* root's local name is not ours */
+        if (shmout_remove(name, SHMOUT_MEMTYPE_GLOBAL, 1) == 0)
+            _exit(18);                                   /* no deleting (or replacing) it */
+        if (shm_open(lobj, O_RDONLY, 0) >= 0 || errno != EACCES)
+            _exit(19);                                   /* root's local block, by its object name */
         shmout_reader_close(r);
         _exit(0);
     }
@@ -825,8 +833,13 @@ static void test_other_user(void)
     CHECK(WIFEXITED(status));
     CHECK_EQ(WEXITSTATUS(status), 0);
     CHECK_EQ(shmout_writer_get_active(w), 1);
+    CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_GLOBAL, &info), 0);   /* still there, still ours */
+    CHECK_EQ(info.status, SHMOUT_STATUS_ACTIVE);
+    CHECK_EQ(info.owner_pid, getpid());
     shmout_writer_close(w);
+    shmout_writer_close(lw);
     shmout_remove(name, SHMOUT_MEMTYPE_GLOBAL, 0);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
 }
 
 static void test_list(void)
