@@ -49,6 +49,15 @@ def cpu(ru):
     return ru.ru_utime + ru.ru_stime
 
 
+def reader_row(transport, res, case, n, got, wru):
+    """The figures every transport has: what its reader verified, what its writer cost."""
+    return {"transport": transport, "res": res, "case": case, "frames": n, "read": got["frames"],
+            "lost": n - got["frames"], "bad_rows": got["bad_rows"],
+            "fps": got["frames"] / got["seconds"] if got["seconds"] else 0,
+            "writer_cpu_per_frame": cpu(wru) / n, "reader_cpu_per_frame": got["cpu"] / max(got["frames"], 1),
+            "writer_rss_mb": wru.ru_maxrss / 1024}
+
+
 class Bench:
     def __init__(self, args):
         self.bin, self.tools, self.quick = args.bin, args.tools, args.quick
@@ -75,13 +84,10 @@ class Bench:
                                                      "-f", "shmout", name]
         got, wru = run_pair(writer, [os.path.join(self.tools, "benchtool"), "shm", name, str(n), PIXEL])
         subprocess.run([os.path.join(self.bin, "shmout"), "rm", name], capture_output=True)
-        return {"transport": "shmout-" + download, "res": res, "case": case, "frames": n,
-                "read": got["frames"], "lost": got["skipped"], "bad_rows": got["bad_rows"],
-                "fps": got["frames"] / got["seconds"] if got["seconds"] else 0,
-                "publish_fps": got["published"] / got["publish_seconds"] if got["publish_seconds"] else 0,
-                "writer_cpu_per_frame": cpu(wru) / n,
-                "reader_cpu_per_frame": got["cpu"] / max(got["frames"], 1),
-                "writer_rss_mb": wru.ru_maxrss / 1024, "block_mb": got["block_bytes"] / 2**20}
+        row = reader_row("shmout-" + download, res, case, n, got, wru)
+        row.update(lost=got["skipped"], block_mb=got["block_bytes"] / 2**20,
+                   publish_fps=got["published"] / got["publish_seconds"] if got["publish_seconds"] else 0)
+        return row
 
     def pipe(self, res, case):
         (w, h), (fmt, _, vf, _, sc) = RES[res], CASES[case]
@@ -93,12 +99,7 @@ class Bench:
                            stdin=wr.stdout, capture_output=True, text=True, timeout=300)
         wr.stdout.close()
         _, _, wru = os.wait4(wr.pid, 0)
-        got = json.loads(r.stdout)
-        return {"transport": "pipe", "res": res, "case": case, "frames": n, "read": got["frames"],
-                "lost": n - got["frames"], "bad_rows": got["bad_rows"],
-                "fps": got["frames"] / got["seconds"] if got["seconds"] else 0,
-                "writer_cpu_per_frame": cpu(wru) / n, "reader_cpu_per_frame": got["cpu"] / max(got["frames"], 1),
-                "writer_rss_mb": wru.ru_maxrss / 1024}
+        return reader_row("pipe", res, case, n, json.loads(r.stdout), wru)
 
     def gstreamer(self, res, case):
         (w, h), (fmt, _, _, conv, sc) = RES[res], CASES[case]
@@ -122,12 +123,7 @@ class Bench:
                            capture_output=True, text=True, timeout=300)
         w_proc.kill()
         _, _, wru = os.wait4(w_proc.pid, 0)
-        got = json.loads(r.stdout.strip().splitlines()[-1])
-        return {"transport": "gstreamer", "res": res, "case": case, "frames": n, "read": got["frames"],
-                "lost": n - got["frames"], "bad_rows": got["bad_rows"],
-                "fps": got["frames"] / got["seconds"] if got["seconds"] else 0,
-                "writer_cpu_per_frame": cpu(wru) / n, "reader_cpu_per_frame": got["cpu"] / max(got["frames"], 1),
-                "writer_rss_mb": wru.ru_maxrss / 1024}
+        return reader_row("gstreamer", res, case, n, json.loads(r.stdout.strip().splitlines()[-1]), wru)
 
     def limit(self, res, case):
         (w, h), sc = RES[res], CASES[case][4]
