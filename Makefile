@@ -12,7 +12,7 @@ PREFIX ?= /usr/local
 # make check TESTS="tests/ffmpeg/devices.sh ...": run only these suites.
 TESTS ?=
 
-.PHONY: all lib viewer examples ffmpeg check demo bench install patches clean distclean
+.PHONY: all lib viewer examples ffmpeg check soak demo bench install patches clean distclean
 all: lib viewer examples ffmpeg
 
 ifneq ($(wildcard config.mk),)
@@ -52,6 +52,10 @@ ffmpeg: config.mk lib
 check: all
 	@B="$(B)" FFMPEG_TREE="$(FFMPEG_TREE)" FFMPEG_BUILD="$(FFMPEG_BUILD)" \
 	    FFMPEG_FLAGS="$(FFMPEG_FLAGS)" SHMOUT_CACHE="$(SHMOUT_CACHE)" CC="$(CC)" $(TOP)/tests/run $(TESTS)
+
+# The long fault and load run (tests/reliability/soak.sh): 1,000,000 frames, 50 writer kills.
+soak: all
+	@B="$(B)" SHMOUT_SOAK=long CC="$(CC)" $(TOP)/tests/run tests/reliability/soak.sh
 
 # The benchmark (scripts/bench): shmout against a pipe, GStreamer's shm and the memcpy limit.
 # make bench QUICK=1: the short run. GStreamer is installed when missing (as root).

@@ -43,6 +43,10 @@ static int open_primary(const char *obj, int flags, int *fd_out, void **map_out)
         close(fd);
         return ret;
     }
+    if (st.st_size == 0) {
+        close(fd);
+        return shmout_priv_fail(-EAGAIN, "block %s has no header yet", obj);
+    }
     if (st.st_size != SHMOUT_PRIMARY_SIZE) {
         close(fd);
         return shmout_priv_fail(-EPROTO, "%s is not a shmout block (size %lld); remove it "
@@ -110,6 +114,28 @@ static void inspect_segment(const char *obj, uint32_t gen, struct shmout_block_i
     munmap((void *)(uintptr_t)map, (size_t)st.st_size);
 }
 
+/* A primary object without a header yet (size 0 or magic 0): starting while a writer holds
+ * its lock, stale (an abandoned set-up, which the next writer takes over) when none does.
+ * Its name and memtype come from the object name "/shmout.u<uid>.<name>" or "/shmout.g.<name>". */
+static int inspect_unset(const char *obj, struct shmout_block_info *info)
+{
+    const char *name = strchr(obj + 8, '.');
+    int fd = shmout_priv_shm_open(obj, O_RDONLY, 0), alive;
+
+    if (fd < 0)
+        return shmout_priv_fail(-errno, "cannot open %s: %s", obj, strerror(errno));
+    alive = shmout_priv_writer_alive(fd);
+    if (alive >= 0) {
+        snprintf(info->object, sizeof(info->object), "%s", obj);
+        snprintf(info->name, sizeof(info->name), "%s", name ? name + 1 : obj);
+        info->memtype = obj[8] == 'g' ? SHMOUT_MEMTYPE_GLOBAL : SHMOUT_MEMTYPE_LOCAL;
+        info->status = alive ? SHMOUT_STATUS_STARTING : SHMOUT_STATUS_STALE;
+        info->readers = shmout_priv_count_readers(fd);
+    }
+    close(fd);
+    return alive < 0 ? alive : 0;
+}
+
 static int inspect(const char *obj, struct shmout_block_info *info)
 {
     struct shmout_header snap;
@@ -122,10 +148,17 @@ static int inspect(const char *obj, struct shmout_block_info *info)
     info->last_frame_age_ns = -1;
     info->heartbeat_age_ns = -1;
     ret = open_primary(obj, O_RDONLY, &fd, &map);
+    if (ret == -EAGAIN)
+        return inspect_unset(obj, info);
     if (ret < 0)
         return ret;
     h = map;
     ret = shmout_priv_validate_header(map, SHMOUT_PRIMARY_SIZE, &snap);
+    if (ret == -EAGAIN) {
+        munmap(map, SHMOUT_PRIMARY_SIZE);
+        close(fd);
+        return inspect_unset(obj, info);
+    }
     if (ret < 0)
         goto out;
     snprintf(info->object, sizeof(info->object), "%s", obj);

@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Copyright (c) 2026 the shmout authors
+#
+# soak.sh: faults and load through the real paths (tests/reliability/soak.py drives them; soak.c
+# holds the frame oracle, its checking readers and a resizing writer):
+#   soak         1 writer (`ffmpeg -f shmout`) and 8 readers: every/latest, fast, slow, SIGSTOPped,
+#                killed and restarted, and `ffmpeg -f shmin`; no bad frame, seen + skipped =
+#                published, writer rate with and without readers, no memory growth
+#   kill         ffmpeg SIGKILLed at random points and restarted on the same name
+#   storm        size and format change every 3 frames under 4 readers
+#   growth-kill  the resizing writer killed in set-up, inside data-object growths, at random
+# make check runs the short version (20,000 frames); SHMOUT_SOAK=long (make soak) the long one:
+# 1,000,000 frames, 50 kills, 100,000 storm frames, and the writer's rate with 8 readers must be
+# within 10% of its rate alone.
+. "$(dirname "$0")/../lib/testlib.sh"
+: "${FFMPEG:?}" "${B:?}" "${SHMOUT_TOOL:?}"
+here=$(cd "$(dirname "$0")" && pwd)
+${CC:-cc} -std=c11 -Wall -Wextra -O2 -I"$B/include/shmout" "$here/soak.c" "$B/lib/libshmout.a" \
+    -pthread -o "$T/soak" || { fail "build tests/reliability/soak.c"; finish; exit; }
+if [ "${SHMOUT_SOAK:-}" = long ]; then
+    set -- --frames 1000000 --kills 50 --storm-frames 100000 --assert-rate
+else
+    set -- --frames 20000 --kills 5 --storm-frames 3000
+fi
+"${PYTHON:-python3}" "$here/soak.py" --soak "$T/soak" --ffmpeg "$FFMPEG" --tool "$SHMOUT_TOOL" \
+    --tmp "$T" --prefix "$(blockname soak)" "$@"
