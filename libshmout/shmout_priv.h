@@ -18,6 +18,7 @@
 #define SHMOUT_PRIV_OBJ_LEN 128      /* buffer size for object names */
 #define SHMOUT_PRIV_MAX_CAPACITY (UINT64_C(1) << 40)   /* 1 TiB per slot */
 #define SHMOUT_PRIV_SLICE_MS 50      /* liveness check interval while waiting */
+#define SHMOUT_PRIV_GEN_TRIES 16     /* data-object generations tried (§9 step 8) */
 
 /* Atomic views of fields of the shared structs (plain fixed-width types in
  * shmout_protocol.h). _Atomic uint32_t/uint64_t have the size and alignment

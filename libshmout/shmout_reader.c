@@ -66,12 +66,27 @@ static void detach_primary(shmout_reader *r)
     r->fd = -1;
 }
 
+/* A primary object without a header yet (size 0 or magic 0): its writer is still setting it
+ * up, or died doing so (no writer lock, PROTOCOL.md §13); either way there is nothing to read
+ * until a writer finishes, so -EAGAIN, with the message telling which. */
+static int unset_block(const shmout_reader *r, int fd)
+{
+    if (shmout_priv_writer_alive(fd) == 0)
+        return shmout_priv_fail(-EAGAIN, "block '%s' was left half set up by a writer that "
+                                "died; the next writer of the name takes it over ('shmout rm "
+                                "%s' removes it)", r->name, r->name);
+    return shmout_priv_fail(-EAGAIN, "block '%s' is still being set up by its writer", r->name);
+}
+
 /* Attach the primary object. -ENOENT/-EAGAIN: not there or not ready yet. */
 static int attach_primary(shmout_reader *r)
 {
     struct shmout_header snap;
+    struct shmout_geometry ag;
     char wname[SHMOUT_PRIV_OBJ_LEN];
     struct stat st;
+    uint64_t agen;
+    uid_t owner;
     void *map;
     int fd, wfd, ret;
 
@@ -95,7 +110,7 @@ static int attach_primary(shmout_reader *r)
         goto fail;
     }
     if (st.st_size == 0) {
-        ret = shmout_priv_fail(-EAGAIN, "block '%s' is still being set up", r->name);
+        ret = unset_block(r, fd);
         goto fail;
     }
     if (st.st_size != SHMOUT_PRIMARY_SIZE) {
@@ -110,10 +125,17 @@ static int attach_primary(shmout_reader *r)
         goto fail;
     }
     ret = shmout_priv_validate_header(map, SHMOUT_PRIMARY_SIZE, &snap);
+    /* announced geometry: checked on its own, never against a data object; if its seqlock
+     * does not settle it is unavailable, not an error (PROTOCOL.md §4, §14, §16) */
+    if (ret == 0 && shmout_priv_read_geometry(map, &ag, &agen) == -EPROTO)
+        ret = -EPROTO;
+    if (ret == -EAGAIN)
+        ret = unset_block(r, fd);
     if (ret < 0) {
         munmap(map, SHMOUT_PRIMARY_SIZE);
         goto fail;
     }
+    owner = st.st_uid;
     detach_primary(r);
     r->fd = fd;
     r->ino = st.st_ino;
@@ -121,7 +143,8 @@ static int attach_primary(shmout_reader *r)
     shmout_priv_lock_reader(fd);    /* only for counting readers */
     if (shmout_priv_wait_name(wname, sizeof(wname), r->obj) == 0 &&
         (wfd = shmout_priv_shm_open(wname, O_RDWR, 0)) >= 0) {
-        if (fstat(wfd, &st) == 0 && st.st_size >= SHMOUT_WAIT_SIZE) {
+        /* only a regular file (shm_open checked) of the primary's owner, >= 4096 bytes (§7) */
+        if (fstat(wfd, &st) == 0 && st.st_uid == owner && st.st_size >= SHMOUT_WAIT_SIZE) {
             map = mmap(NULL, SHMOUT_WAIT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, wfd, 0);
             r->wait = map == MAP_FAILED ? NULL : map;
         }
@@ -456,11 +479,13 @@ int shmout_reader_read(shmout_reader *r, const struct shmout_geometry *want,
                        struct shmout_frame_meta *out_meta)
 {
     struct shmout_frame_view v;
+    struct shmout_geometry w;   /* a copy: out_geometry may be the same struct as want */
     unsigned p, y;
     int tries, ret;
 
     if (!want || !dst || !dst_linesize)
         return shmout_priv_fail(-EINVAL, "shmout_reader_read needs want, dst and dst_linesize");
+    w = *want;
     for (tries = 0; tries < MAX_TRIES; tries++) {
         ret = grab(r, &v);
         if (ret < 0)
@@ -469,11 +494,11 @@ int shmout_reader_read(shmout_reader *r, const struct shmout_geometry *want,
             *out_geometry = v.geometry;
         if (out_meta)
             *out_meta = v.meta;
-        if (!same_layout(&v.geometry, want))
+        if (!same_layout(&v.geometry, &w))
             return shmout_priv_fail(-EMSGSIZE, "frame is %ux%u %s, buffers are for %ux%u %s",
                                     (unsigned)v.geometry.width, (unsigned)v.geometry.height,
-                                    v.geometry.pix_fmt_name, (unsigned)want->width,
-                                    (unsigned)want->height, want->pix_fmt_name);
+                                    v.geometry.pix_fmt_name, (unsigned)w.width,
+                                    (unsigned)w.height, w.pix_fmt_name);
         for (p = 0; p < v.geometry.nb_planes; p++)
             for (y = 0; y < v.geometry.plane_height[p]; y++)
                 shmout_priv_shared_copy(dst[p] + (ptrdiff_t)y * dst_linesize[p],

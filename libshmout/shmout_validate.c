@@ -101,7 +101,7 @@ int shmout_priv_validate_slot(const struct shmout_slot_desc *desc,
 int shmout_priv_read_geometry(const struct shmout_header *h, struct shmout_geometry *g,
                               uint64_t *gen)
 {
-    uint64_t s1, s2;
+    uint64_t s1 = 0, s2;
     int tries, ret;
 
     for (tries = 0; tries < 1000; tries++) {
@@ -120,7 +120,12 @@ int shmout_priv_read_geometry(const struct shmout_header *h, struct shmout_geome
                                     "geometry: %s", shmout_errmsg());
         return 0;
     }
-    return shmout_priv_fail(-EAGAIN, "announced geometry kept changing");
+    /* Unavailable (a writer died inside the window and left geometry_seq odd, or it kept
+     * changing): not corruption (PROTOCOL.md §14). Never hand out a torn copy. */
+    memset(g, 0, sizeof(*g));
+    *gen = 0;
+    return shmout_priv_fail(-EAGAIN, "announced geometry unavailable (geometry_seq %s)",
+                            s1 & 1 ? "stays odd" : "kept changing");
 }
 
 int shmout_priv_status(const struct shmout_header *h, int primary_fd)

@@ -128,22 +128,33 @@ static void wake_readers(shmout_writer *w, int always)
         shmout_priv_futex_wake_all(&w->hdr->wake_word);
 }
 
+/* Create data object generation gen, or the next free one (PROTOCOL.md §9 step 8). */
 static int create_segment(shmout_writer *w, uint32_t gen, uint64_t capacity, struct segment *s)
 {
     char dname[SHMOUT_PRIV_OBJ_LEN];
     uint64_t off, stride, size;
     struct shmout_segment_header *sh;
     void *map;
-    int ret;
+    int ret, tries;
 
     if (shmout_priv_segment_layout(w->slots, capacity, &off, &stride, &size) < 0 ||
         size > SIZE_MAX)
         return shmout_priv_fail(-EINVAL, "frame capacity of %llu bytes is too large",
                                 (unsigned long long)capacity);
-    if (shmout_priv_data_name(dname, sizeof(dname), w->obj, gen) < 0)
-        return shmout_priv_fail(-ENAMETOOLONG, "object name too long");
-    shm_unlink(dname);              /* leftover of a crashed writer; we own the name */
-    ret = open_rw(dname, w->name, w->mode, 1, size, &map, &s->ino);
+    for (tries = 0;; tries++) {
+        if (shmout_priv_data_name(dname, sizeof(dname), w->obj, gen) < 0)
+            return shmout_priv_fail(-ENAMETOOLONG, "object name too long");
+        shm_unlink(dname);          /* leftover of a crashed writer; we own the name */
+        /* O_EXCL: never use an object someone else left at that name; skip the name */
+        ret = open_rw(dname, w->name, w->mode, 1, size, &map, &s->ino);
+        if (ret != -EEXIST)
+            break;
+        if (tries == SHMOUT_PRIV_GEN_TRIES - 1)
+            return shmout_priv_fail(-EEXIST, "cannot create a data object for block '%s': "
+                                    "%d generations up to %s are taken by objects that cannot "
+                                    "be removed", w->name, SHMOUT_PRIV_GEN_TRIES, dname);
+        gen = gen + 1 ? gen + 1 : 1;
+    }
     if (ret < 0)
         return ret;
     s->map = map;
@@ -348,7 +359,7 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
     atomic_store_explicit(SHMOUT_A64(&h->session), w->session, memory_order_relaxed);
     atomic_store_explicit(SHMOUT_A64(&h->heartbeat_ns), shmout_priv_now_ns(CLOCK_MONOTONIC),
                           memory_order_relaxed);
-    atomic_store_explicit(SHMOUT_A32(&h->segment_gen), gen, memory_order_release);
+    atomic_store_explicit(SHMOUT_A32(&h->segment_gen), w->seg.gen, memory_order_release);
     atomic_store_explicit(SHMOUT_A64(&h->magic), SHMOUT_MAGIC_HEADER, memory_order_release);
     atomic_store_explicit(SHMOUT_A32(&h->state), SHMOUT_STATE_OPEN, memory_order_release);
     wake_readers(w, 1);
@@ -426,7 +437,8 @@ int shmout_writer_publish(shmout_writer *w, struct shmout_frame_meta *meta)
         inst = 1e9 / (double)(now - w->last_pub_ns);
         w->fps = w->fps > 0 ? w->fps * 0.9 + inst * 0.1 : inst;
         atomic_store_explicit(SHMOUT_A32(&w->hdr->fps_milli),
-                              w->fps * 1000.0 < 4e9 ? (uint32_t)(w->fps * 1000.0) : 4000000000u,
+                              w->fps * 1000.0 < 4294967295.0 ? (uint32_t)(w->fps * 1000.0) :
+                              UINT32_MAX,
                               memory_order_relaxed);
     }
     w->last_pub_ns = now;

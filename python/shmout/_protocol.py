@@ -371,20 +371,23 @@ class Header:
     fps_milli: int
     name: str
     geometry_seq: int
-    geometry_gen: int
-    geometry: Geometry
+    geometry_gen: int           # 0 when the announced geometry is unavailable (§14)
+    geometry: Geometry          # None when the announced geometry is unavailable (§14)
 
     @property
     def active(self):
         return bool(self.control & CONTROL_ACTIVE)
 
 
-def parse_header(raw, object_size=PRIMARY_SIZE, geometry_raw=None):
+def parse_header(raw, object_size=PRIMARY_SIZE, geometry_raw=None, geometry_unavailable=False):
     """Decode and validate (§16, "primary") a private copy of the primary object's first bytes.
 
     Returns None when magic is 0 (the block is not initialised yet, §10 attach).
     `geometry_raw`, when given, is a consistent seqlock copy of bytes 168..511 (geometry_gen
-    and the announced geometry) to use instead of those bytes in `raw`.
+    and the announced geometry) to use instead of those bytes in `raw`. With
+    `geometry_unavailable` (the seqlock read did not settle, §14) the header has no announced
+    geometry (None, geometry_gen 0); that is not an error. The announced geometry is checked on
+    its own (capacity bound 2^40), never against a data object (§4).
     """
     if object_size != PRIMARY_SIZE:
         raise ProtocolError("primary object is %d bytes, not %d" % (object_size, PRIMARY_SIZE))
@@ -414,12 +417,15 @@ def parse_header(raw, object_size=PRIMARY_SIZE, geometry_raw=None):
     if memtype not in MEMTYPE_NAMES:
         raise ProtocolError("memtype %d invalid" % memtype)
     name = _cstring(name, "primary name")
-    if geometry_raw is not None:
-        ggen = struct.unpack_from("<Q", geometry_raw, 0)[0]
-        graw = geometry_raw[OFF_GEOMETRY - OFF_GEOMETRY_GEN:]
+    if geometry_unavailable:
+        ggen, geometry = 0, None
     else:
-        graw = raw[OFF_GEOMETRY:OFF_GEOMETRY + 256]
-    geometry = parse_geometry(graw, where="announced geometry")
+        if geometry_raw is not None:
+            ggen = struct.unpack_from("<Q", geometry_raw, 0)[0]
+            graw = geometry_raw[OFF_GEOMETRY - OFF_GEOMETRY_GEN:]
+        else:
+            graw = raw[OFF_GEOMETRY:OFF_GEOMETRY + 256]
+        geometry = parse_geometry(graw, where="announced geometry")
     return Header((vmaj, vmin), header_size, state, control, wake, gen, memtype, session, pid,
                   uid, starttime, heartbeat, created, fill, smooth, fps, name, gseq, ggen,
                   geometry)

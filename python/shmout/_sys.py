@@ -18,7 +18,11 @@ Memory model in CPython (§8, §11). Python has no atomics, so this module uses:
   * Without libatomic (or ctypes), aligned loads/stores fall back to ctypes' ``from_address``
     (one aligned ``memcpy`` of 4/8 bytes = one mov on x86-64 and AArch64, single-copy atomic
     in practice) and read-modify-writes become load+store (not atomic; only the advisory
-    ``waiters`` hint and ``wake_word`` could lose a count, which §7 and §12 tolerate).
+    ``waiters`` hint and ``wake_word`` could lose a count, which §7 and §12 tolerate). That is
+    only correct on x86 (TSO), where the fences need no instruction; on other CPUs there is
+    then no way to emit a barrier, so ``fence()`` raises OSError(ENOSYS) and opening a Reader
+    or Writer fails instead of risking a torn frame (§8, "Implementations without C11
+    atomics").
 """
 
 import ctypes
@@ -164,7 +168,10 @@ else:
         return _rmw(addr, lambda o: o & v)
 
     def fence():
-        pass
+        if not _IS_X86:
+            raise OSError(errno.ENOSYS, "shmout needs libatomic (libatomic.so.1) on %s: "
+                          "without it Python cannot order its memory accesses, and frames "
+                          "could be torn (PROTOCOL.md §8)" % platform.machine())
 
 
 # --- futex ----------------------------------------------------------------------------------------

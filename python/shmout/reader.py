@@ -51,17 +51,18 @@ class BlockInfo:
     latest_frame: int
     readers: int
 
+    # geometry is None while the announced geometry is unavailable (§14): 0, 0, ""
     @property
     def width(self):
-        return self.geometry.width
+        return self.geometry.width if self.geometry else 0
 
     @property
     def height(self):
-        return self.geometry.height
+        return self.geometry.height if self.geometry else 0
 
     @property
     def pix_fmt_name(self):
-        return self.geometry.pix_fmt_name
+        return self.geometry.pix_fmt_name if self.geometry else ""
 
 
 class Frame:
@@ -216,6 +217,7 @@ class Reader:
         self._old = None        # previous data object with frames not returned yet (§13)
         self._last = 0
         self._session = None
+        self._end_reported = None   # the end of session (closed/stale) wait() reported (§12)
         self._attach(None if not timeout else time.monotonic() + timeout)
 
     # -- attach / detach ----------------------------------------------------------------------
@@ -273,7 +275,8 @@ class Reader:
             if wfd is not None:
                 try:
                     wst = S.fstat_regular(wfd, "/" + P.wait_name(self.base))
-                    if wst.st_size >= P.WAIT_SIZE:   # never map past the end (no SIGBUS)
+                    # §7: only the primary's owner's, never mapped past its end (no SIGBUS)
+                    if wst.st_uid == st.st_uid and wst.st_size >= P.WAIT_SIZE:
                         self._wait_map = S.Mapping(wfd, P.WAIT_SIZE, writable=True)
                 except (OSError, ProtocolError):
                     self._wait_map = None
@@ -334,12 +337,13 @@ class Reader:
             if S.load64(a + P.OFF_GEOMETRY_SEQ) == s1:
                 break
         else:
-            raise OverwrittenError("block %r: the announced geometry kept changing "
-                                   "(geometry_seq %d)" % (self.name, s1))
+            # §14: odd for good (a writer died inside the window) or changing all the time:
+            # the announced geometry is unavailable, which is not an error
+            g = None
         if S.load64(a + P.OFF_MAGIC) == 0:
             return None
         raw = prim.copy(0, P.HEADER_SIZE)
-        return P.parse_header(raw, prim.size, g)
+        return P.parse_header(raw, prim.size, g, geometry_unavailable=g is None)
 
     def header(self):
         """The validated primary header (a private copy)."""
@@ -471,8 +475,9 @@ class Reader:
 
     def _poll(self):
         self._check_open()
-        self._maybe_reattach(self._status_now())
+        status = self._maybe_reattach(self._status_now())
         self._follow()
+        return status
 
     # -- frames ---------------------------------------------------------------------------------
     @property
@@ -495,8 +500,9 @@ class Reader:
     def read_next(self):
         """Copy out the frame after the last one returned (§10 "Reading every frame"), or None
         if there is no newer frame. Frames the writer overwrote before they could be read are
-        counted in ``frames_skipped``; a reader that returned nothing yet starts at the newest
-        frame."""
+        counted in ``frames_skipped``; a reader that returned nothing yet starts at the oldest
+        frame still in the ring. A frame overwritten before or while it is copied is lost,
+        never retried (§10)."""
         return self._read(every=True)
 
     def _read(self, every):
@@ -545,8 +551,8 @@ class Reader:
                         self.frames_skipped += n - last - 1
                 return frame
             self.torn_retries += 1
-            if every and last:
-                n += 1          # overwritten: skipped (counted when a later frame returns)
+            if every:           # §10: seq never returns to 2n: frame n is lost, go on with n + 1
+                n += 1          # (counted as skipped when a later frame is returned)
         raise OverwrittenError("block %r: the writer kept overwriting the frame (%d retries)"
                                % (self.name, self.max_retries))
 
@@ -581,13 +587,23 @@ class Reader:
 
     def wait(self, timeout=None):
         """Wait until a frame newer than the last one read() returned exists (§12). Returns
-        True, or False when `timeout` seconds (None = forever) passed; check ``status`` then
-        to tell a quiet writer from a dead one (noticed within one wait slice)."""
+        True, or False when `timeout` seconds (None = forever) passed or, at once, the first
+        time the writer is seen gone (closed or stale, within one wait slice of its death) with
+        no newer frame left; check ``status`` then to tell a quiet writer from a gone one.
+        While the block stays closed or stale, later calls wait for a new writer."""
         self._check_open()
         deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
         wake = self._prim.addr + P.OFF_WAKE_WORD
         while True:
-            self._poll()
+            status = self._poll()
+            if status in ("closed", "stale"):
+                if self._has_new():
+                    return True         # §13: frames published before the end come first
+                if status != self._end_reported:
+                    self._end_reported = status
+                    return False        # §12: the end of the session is reported at once
+            else:
+                self._end_reported = None
             remaining = None if deadline is None else deadline - time.monotonic()
             if S.HAVE_FUTEX and self._wait_map is not None:
                 waiters = self._wait_map.addr
@@ -623,7 +639,7 @@ class Reader:
 
     def next_frame(self, timeout=None, every=False):
         """wait() then read() (or read_next() with `every`): the next new frame, or None on
-        timeout."""
+        timeout or when the writer is first seen gone (§12)."""
         while self.wait(timeout):
             f = self._read(every)
             if f is not None:
@@ -632,7 +648,8 @@ class Reader:
 
     def frames(self, timeout=None, every=False):
         """Iterate over new frames (the newest each time, or every frame with `every`) until
-        no new frame comes within `timeout` seconds."""
+        no new frame comes within `timeout` seconds, or the writer closes or dies (after its
+        last frames, §13)."""
         while True:
             f = self.next_frame(timeout, every)
             if f is None:

@@ -29,7 +29,29 @@ def _unlink_data_objects(base):
         return
     for n in names:
         if n.startswith(prefix) and n[len(prefix):].isdigit():
-            S.shm_unlink(n)
+            try:
+                S.shm_unlink(n)
+            except OSError:
+                pass        # e.g. another user's object in the sticky /dev/shm (§9 step 6)
+
+
+GEN_TRIES = 16              # data-object generations tried before giving up (§9 step 8)
+
+
+def _new_data_object(base, gen, session, slots, capacity, mode, uid):
+    """§9 step 8 "Creating a new data object": generation `gen`, or the next ones (skipping 0)
+    when a name cannot be freed; an object found at a name is never used."""
+    for i in range(GEN_TRIES):
+        try:
+            S.shm_unlink(P.data_name(base, gen))    # a crashed writer's leftover: ours
+        except OSError:
+            pass
+        try:
+            return _DataObject(base, gen, session, slots, capacity, mode, uid)
+        except FileExistsError:
+            if i == GEN_TRIES - 1:
+                raise
+            gen = (gen + 1) & 0xFFFFFFFF or 1
 
 
 def _open_owned(objname, flags, mode, uid):
@@ -220,8 +242,9 @@ class Writer:
         # 8. session and the first data object
         self.session = (old_session + 1) & 0xFFFFFFFFFFFFFFFF
         gen = (old_gen + 1) & 0xFFFFFFFF or 1
-        self._data = _DataObject(self.base, gen, self.session, slots, capacity, self._mode,
-                                 self._uid)
+        self._data = _new_data_object(self.base, gen, self.session, slots, capacity,
+                                      self._mode, self._uid)
+        gen = self._data.gen
         # 9. the primary header; reserved bytes are zeroed
         self._geometry_gen = 1
         mm[8:20] = struct.pack("<HHII", P.VERSION_MAJOR, P.VERSION_MINOR, P.HEADER_SIZE,
@@ -436,10 +459,10 @@ class Writer:
                 self._announce()
                 self._wake(always=True)
                 return False
-            gen = (old.gen + 1) & 0xFFFFFFFF or 1
-            S.shm_unlink(P.data_name(self.base, gen))   # we own every @d name of this block
-            data = _DataObject(self.base, gen, self.session, old.slots, new.frame_bytes,
-                               self._mode, self._uid)   # ENOSPC: raises, nothing changed
+            data = _new_data_object(self.base, (old.gen + 1) & 0xFFFFFFFF or 1, self.session,
+                                    old.slots, new.frame_bytes, self._mode,
+                                    self._uid)   # ENOSPC, EEXIST: raises, nothing changed
+            gen = data.gen
             self.geometry = new
             self._geometry_gen += 1
             self._announce()

@@ -33,6 +33,33 @@ class Fallbacks(unittest.TestCase):
     def test_liveness_without_ofd_locks(self):
         self.run_with(SHMOUT_PY_NO_OFD="1")
 
+    def test_refused_without_a_barrier(self):
+        """§8: without libatomic on a weakly ordered CPU no fence can be emitted: Reader and
+        Writer refuse (ENOSYS) rather than risk torn frames."""
+        name = helpers.block_name("nobar")
+        self.addCleanup(helpers.cleanup, name)
+        self.addCleanup(helpers.cleanup, name + "x")
+        with helpers.shmout.Writer(name, 2, 2, "gray", heartbeat=False) as w:
+            w.write(bytes(4))
+            prog = ("import errno, platform, sys\n"
+                    "platform.machine = lambda: 'aarch64'\n"
+                    "import shmout\n"
+                    "assert not shmout._sys.HAVE_LIBATOMIC\n"
+                    "for make in (lambda: shmout.Reader(sys.argv[1]),\n"
+                    "             lambda: shmout.Writer(sys.argv[1] + 'x', 2, 2, 'gray')):\n"
+                    "    try:\n"
+                    "        make()\n"
+                    "    except OSError as e:\n"
+                    "        assert e.errno == errno.ENOSYS, e\n"
+                    "    else:\n"
+                    "        sys.exit('not refused')\n"
+                    "print('refused')\n")
+            q = subprocess.run([sys.executable, "-B", "-c", prog, name], capture_output=True,
+                               text=True, timeout=60,
+                               env=dict(os.environ, SHMOUT_PY_NO_LIBATOMIC="1",
+                                        PYTHONPATH=os.path.join(helpers.TOP, "python")))
+            self.assertEqual((q.returncode, q.stdout.strip()), (0, "refused"), q.stderr[-2000:])
+
 
 if __name__ == "__main__":
     unittest.main()

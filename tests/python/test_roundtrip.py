@@ -112,10 +112,14 @@ class RoundTrip(helpers.BlockTest):
             info = r.info()
             self.assertEqual((info.slots, info.capacity, info.readers), (5, 64, 1))
             self.assertEqual((info.fill_mode, info.smoothness), ("best", "mipmap"))
-            for i in range(5):
+            self.assertEqual(h.fps_milli, 0)                 # §4: unknown until 2 publishes
+            w.write(bytes(64))
+            self.assertEqual(r.header().fps_milli, 0)
+            for i in range(4):
+                time.sleep(0.02)                              # at most 50 frames/s
                 w.write(bytes(64))
-                time.sleep(0.02)
-            self.assertGreater(r.header().fps_milli, 10_000)
+            self.assertTrue(10_000 <= r.header().fps_milli <= 50_000)   # frames per 1000 s
+            self.assertTrue(10 <= r.info().fps <= 50)
             self.assertEqual(r.info().latest_frame, 5)
 
     def test_wait_wakes_up_and_times_out(self):
@@ -343,7 +347,7 @@ class RoundTrip(helpers.BlockTest):
             p.send_signal(signal.SIGKILL)
             p.communicate()
         t = time.monotonic()
-        self.assertFalse(r.wait(0.3))
+        self.assertFalse(r.wait(5))        # §12: the end is reported at once, not at timeout
         self.assertEqual(r.status, "stale")
         self.assertLess(time.monotonic() - t, 1.0)
         self.assertEqual(r.read().number, 1)               # the last frame stays readable
@@ -391,6 +395,102 @@ class RoundTrip(helpers.BlockTest):
             self.assertEqual((r.frames_seen, r.frames_skipped), (2, 1))
             self.assertFalse(r.wait(0.05))
             self.assertEqual(r.status, "closed")
+
+    def test_wait_reports_end_once_then_waits_for_a_new_writer(self):
+        """§12 "What a wait returns": frames first, then the end at once (whatever the
+        timeout), then later waits sleep until a successor writer's first frame."""
+        name = self.name()
+        w = shmout.Writer(name, 2, 1, "gray", heartbeat=False)
+        with shmout.Reader(name) as r:
+            w.write(b"\1\1")
+            w.close()
+            self.assertTrue(r.wait(5))                  # frame 1 comes first
+            self.assertEqual(r.read().number, 1)
+            t = time.monotonic()
+            self.assertFalse(r.wait(5))
+            self.assertLess(time.monotonic() - t, 1.0)
+            self.assertEqual(r.status, "closed")
+            t = time.monotonic()
+            self.assertFalse(r.wait(0.2))               # reported already: sleeps this time
+            self.assertGreaterEqual(time.monotonic() - t, 0.19)
+            w = shmout.Writer(name, 2, 1, "gray", heartbeat=False)    # takeover
+            timer = threading.Timer(0.1, lambda: w.write(b"\2\2"))
+            timer.start()
+            self.assertTrue(r.wait(5))
+            timer.join()
+            self.assertEqual(r.read().data[0], b"\2\2")
+            w.close()
+            self.assertFalse(r.wait(5))                 # a new end: reported at once again
+            self.assertEqual(r.status, "closed")
+
+    def test_data_object_name_taken(self):
+        """§9 step 8: a @d name that cannot be freed (a directory here) is skipped and left
+        alone; after 16 generations the writer gives up (EEXIST) and nothing changes."""
+        name = self.name()
+        base = shmout.base_name(name, "local", os.geteuid())
+        dirs = [os.path.join(S.SHM_DIR, "%s@d%d" % (base, g)) for g in [1, 3] + list(range(5, 21))]
+        for d in dirs[:2]:
+            os.mkdir(d, 0o700)
+        try:
+            with shmout.Writer(name, 2, 2, "gray", heartbeat=False) as w, \
+                    shmout.Reader(name) as r:
+                self.assertEqual(w.segment_gen, 2)
+                self.assertTrue(os.path.isdir(dirs[0]))
+                w.write(b"abcd")
+                self.assertEqual(r.read().data[0], b"abcd")
+                self.assertTrue(w.set_geometry(8, 8))
+                self.assertEqual((w.segment_gen, r.info().segment_gen), (4, 4))
+                w.write(bytes(range(64)))
+                self.assertEqual(r.read().data[0], bytes(range(64)))
+                for d in dirs[2:]:
+                    os.mkdir(d, 0o700)
+                with self.assertRaises(FileExistsError):
+                    w.set_geometry(64, 64)
+                self.assertEqual((w.geometry.width, w.segment_gen), (8, 4))   # nothing changed
+                w.write(bytes(64))
+                self.assertEqual(r.read().number, 3)
+        finally:
+            for d in dirs:
+                if os.path.isdir(d):
+                    os.rmdir(d)
+
+    def test_read_every_lost_frame(self):
+        """§10 every mode: a frame found overwritten — before or during the copy — is lost and
+        never retried, also when nothing was returned yet (last = 0)."""
+        import shmout.reader as R
+        name = self.name()
+        with shmout.Writer(name, 2, 1, "gray", slots=3, heartbeat=False) as w, \
+                shmout.Reader(name, max_retries=50) as r:
+            for i in (1, 2, 3):
+                w.write(bytes([i, i]))
+            with w.frame() as f:                        # frame 4 takes frame 1's slot, stalls
+                f.planes[0][:] = b"\4\4"
+                g = r.read_next()
+                self.assertEqual((g.number, g.data[0]), (2, b"\2\2"))
+            with shmout.Reader(name, max_retries=50) as r2:
+                ctx = w.frame()                         # frames 5, 6 in slots 2, 0
+
+                class Hook:                             # the reader's _sys, with a hook
+                    calls = 0
+
+                    def __getattr__(self, a):
+                        return getattr(S, a)
+
+                    def fence(self):
+                        S.fence()
+                        Hook.calls += 1
+                        if Hook.calls == 2:             # frame 2's pixels copied: overwrite
+                            w.write(b"\5\5")
+                            ctx.__enter__()             # frame 6 begins in frame 3's slot
+                saved, R.S = R.S, Hook()
+                try:
+                    g = r2.read_next()                  # oldest in the ring: 2, lost meanwhile
+                finally:
+                    R.S = saved
+                self.assertEqual((g.number, g.data[0]), (4, b"\4\4"))
+                ctx.f.planes[0][:] = b"\6\6"
+                ctx.__exit__(None, None, None)
+                self.assertEqual([r2.read_next().number, r2.read_next().number], [5, 6])
 
     def test_end_of_session_resize(self):
         name = self.name()

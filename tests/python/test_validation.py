@@ -9,6 +9,7 @@ a random-mutation fuzz pass."""
 import os
 import random
 import struct
+import time
 import unittest
 
 import helpers
@@ -178,18 +179,79 @@ class Corruption(helpers.BlockTest):
     def test_announced_geometry(self):
         for field, value in (("width", 0), ("height", 65537), ("pix_fmt", 0), ("nb_planes", 0),
                              ("nb_planes", 5), ("linesize0", 0), ("bytewidth0", 1 << 20),
-                             ("plane_offset1", 64)):
+                             ("plane_offset1", 64), ("frame_bytes", 1 << 41)):
             with self.subTest(field=field, value=value):
                 name = self.clone()
                 mm = helpers.obj_map(name)
                 put(mm, 256 + GEO[field][0], GEO[field][1], value)
                 self.expect_refused(name)
 
+    def test_announced_geometry_larger_than_slots(self):
+        """§4: checked on its own, never against the data object: during a §14 change that does
+        not fit, a valid block announces a frame larger than the slots segment_gen names."""
+        name = self.clone()
+        mm = helpers.obj_map(name)
+        big = shmout.make_geometry(64, 64, "rgba")
+        put(mm, 160, "Q", 5)                            # a writer inside the window ...
+        mm[168:176] = (2).to_bytes(8, "little")
+        mm[256:512] = big.pack()
+        put(mm, 160, "Q", 6)                            # ... and out of it
+        with shmout.Reader(name) as r:
+            self.assertEqual((r.header().geometry, r.header().geometry_gen), (big, 2))
+            self.assertEqual(r.info().capacity, W * H * 4)
+            f = r.read()
+            self.assertEqual((f.number, f.width, f.data[0]), (1, W, bytes(range(W * H * 4))))
+
     def test_geometry_seqlock_stuck_odd(self):
+        """§14: a writer died inside the announce window: the announced geometry is unavailable,
+        which is no error and no reason to spin; the next writer rounds the sequence up."""
         name = self.clone()
         mm = helpers.obj_map(name)
         put(mm, 160, "Q", 3)
-        self.expect_refused(name, shmout.OverwrittenError, max_retries=20)
+        t = time.monotonic()
+        with shmout.Reader(name) as r:
+            h = r.header()
+            self.assertEqual((h.geometry, h.geometry_gen), (None, 0))
+            self.assertEqual(r.status, "stale")
+            info = r.info()
+            self.assertEqual((info.width, info.height, info.pix_fmt_name), (0, 0, ""))
+            f = r.read()                                # frames carry their own geometry
+            self.assertEqual((f.number, f.data[0]), (1, bytes(range(W * H * 4))))
+            self.assertLess(time.monotonic() - t, 2.0)
+            with shmout.Writer(name, 3, 2, "gray", heartbeat=False):   # takeover
+                self.assertEqual(struct.unpack_from("<Q", mm, 160)[0], 6)   # 3 -> 4, 5, 6
+                h = r.header()
+                self.assertEqual((h.geometry.width, h.geometry.height, h.geometry_gen), (3, 2, 1))
+
+    def test_wait_object_checked(self):
+        """§7: a reader uses @w only if it is a regular file of the primary's owner of at least
+        4096 bytes; anything else is ignored, never an error (and never mapped)."""
+        kinds = ["short", "directory", "fifo", "symlink", "ours"]
+        if os.geteuid() == 0:
+            kinds.append("other owner")
+        for kind in kinds:
+            with self.subTest(kind=kind):
+                name = self.clone()
+                path = os.path.join(S.SHM_DIR, shmout.base_name(name, "local",
+                                                                os.geteuid()) + "@w")
+                os.unlink(path)
+                if kind == "directory":
+                    os.mkdir(path, 0o700)
+                elif kind == "fifo":
+                    os.mkfifo(path, 0o600)
+                elif kind == "symlink":
+                    os.symlink("/etc/passwd", path)
+                else:
+                    with open(path, "wb") as fh:
+                        fh.write(bytes(100 if kind == "short" else 4096))
+                    if kind == "other owner":
+                        os.chown(path, 65534, 65534)
+                with shmout.Reader(name) as r:
+                    self.assertEqual(r._wait_map is not None, kind == "ours")
+                    self.assertEqual(r.read().number, 1)
+                    self.assertFalse(r.wait(0.02))
+                if kind == "directory":
+                    os.rmdir(path)
 
     # -- data object (§16) -------------------------------------------------------------------------
     def test_data_object_fields(self):
