@@ -12,7 +12,7 @@ PREFIX ?= /usr/local
 # make check TESTS="tests/ffmpeg/devices.sh ...": run only these suites.
 TESTS ?=
 
-.PHONY: all lib viewer examples ffmpeg check soak demo bench install patches clean distclean
+.PHONY: all lib viewer examples ffmpeg check soak fuzz demo bench install patches clean distclean
 all: lib viewer examples ffmpeg
 
 ifneq ($(wildcard config.mk),)
@@ -56,6 +56,13 @@ check: all
 # The long fault and load run (tests/reliability/soak.sh): 1,000,000 frames, 50 writer kills.
 soak: all
 	@B="$(B)" SHMOUT_SOAK=long CC="$(CC)" $(TOP)/tests/run tests/reliability/soak.sh
+
+# Long fuzzing, FUZZ_TIME seconds per target: the library's block validation, then the devices'
+# options against an FFmpeg built with ASan and libFuzzer's instrumentation (scripts/check-asan).
+FUZZ_TIME ?= 600
+fuzz: lib
+	@$(MAKE) --no-print-directory -C $(TOP)/libshmout fuzz O=$(B) FUZZ_TIME=$(FUZZ_TIME)
+	@$(TOP)/scripts/check-asan --no-tests --fuzz-time $(FUZZ_TIME)
 
 # The benchmark (scripts/bench): shmout against a pipe, GStreamer's shm and the memcpy limit.
 # make bench QUICK=1: the short run. GStreamer is installed when missing (as root).

@@ -18,6 +18,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import shmout  # noqa: E402
@@ -57,11 +58,16 @@ def main():
 
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
     reader = shmout.Reader(args.source, args.from_memtype, timeout=args.timeout)
+    # A closed or stale source ends a wait at once: keep waiting for its next writer.
+    deadline = time.monotonic() + args.timeout
     first = None
     while first is None:
-        if not reader.wait(args.timeout):
-            sys.exit("relay: no frame from %r within %g s" % (args.source, args.timeout))
-        first = reader.read()
+        left = deadline - time.monotonic()
+        if left <= 0:
+            sys.exit("relay: no frame from %r within %g s (its block is %s)"
+                     % (args.source, args.timeout, reader.status))
+        if reader.wait(left):
+            first = reader.read()
     g = first.geometry
     if args.invert and g.pix_fmt_name not in EIGHT_BIT:
         sys.exit("relay: --invert takes 8-bit formats (%s), not %s" % (", ".join(sorted(EIGHT_BIT)), g.pix_fmt_name))
