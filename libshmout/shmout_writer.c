@@ -284,9 +284,10 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
     uint32_t old_gen, gen;
     shmout_writer *w;
     void *wmap;
-    int ret;
+    int ret, claimed = 0;
 
     *wp = NULL;
+    wname[0] = 0;
     if (!geometry)
         return shmout_priv_fail(-EINVAL, "no geometry given");
     if (opts_in)
@@ -325,6 +326,7 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
         goto fail;
     h = w->hdr;
     atomic_store_explicit(SHMOUT_A32(&h->state), SHMOUT_STATE_INIT, memory_order_release);
+    claimed = 1;
     shmout_priv_unlink_data_objects(w->obj);
     if ((ret = shmout_priv_wait_name(wname, sizeof(wname), w->obj)) < 0)
         goto fail;
@@ -367,6 +369,16 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
     return 0;
 fail:
     drop_segment(w, &w->seg, 1);
+    /* No half-made block is left behind (e.g. on ENOSPC): one that never had a header is
+     * removed while we still hold its writer lock; one we were taking over is left closed. */
+    if (claimed && w->hdr->magic == 0) {
+        if (wname[0])
+            shm_unlink(wname);
+        shm_unlink(w->obj);
+    } else if (claimed) {
+        atomic_store_explicit(SHMOUT_A32(&w->hdr->state), SHMOUT_STATE_CLOSED,
+                              memory_order_release);
+    }
     if (w->wait)
         munmap(w->wait, SHMOUT_WAIT_SIZE);
     if (w->hdr)

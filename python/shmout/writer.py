@@ -165,9 +165,11 @@ class Writer:
         self._last_publish_ns = None
         self._fps = 0.0
         self._closed = False
+        self._claimed = False
         try:
             self._open(slots, cap, active, fill_mode, smoothness)
         except BaseException:
+            self._undo_open()
             self._teardown()
             raise
         self._hb_stop = threading.Event()
@@ -228,6 +230,7 @@ class Writer:
                                 % self.base)
         # 6. INIT, and we own the name: no old data object survives
         S.store32(a + P.OFF_STATE, P.STATE_INIT)
+        self._claimed = True
         _unlink_data_objects(self.base)
         # 7. wait object
         wfd, wst = _open_owned(P.wait_name(self.base), os.O_RDWR | os.O_CREAT, self._wmode,
@@ -490,6 +493,20 @@ class Writer:
             self._wake(always=True)
             self._data.unlink_if_ours()
             self._teardown()
+
+    def _undo_open(self):
+        """A failed open leaves no half-made block (§9): one that never had a header is removed
+        while the writer lock is still held; one that was being taken over is left closed."""
+        if not self._claimed:
+            return
+        if S.load64(self._prim.addr + P.OFF_MAGIC) == 0:
+            for n in (P.wait_name(self.base), self.base):
+                try:
+                    S.shm_unlink(n)
+                except OSError:
+                    pass
+        else:
+            S.store32(self._prim.addr + P.OFF_STATE, P.STATE_CLOSED)
 
     def _teardown(self):
         for attr in ("_data", "_wait", "_prim"):

@@ -3,8 +3,8 @@
 # Copyright (c) 2026 the shmout authors
 #
 # cppcheck.sh: cppcheck finds nothing (warning, portability, performance) in our C sources: the
-# library, the tool, the viewer, the examples, the benchmark helpers and test tools, and the
-# FFmpeg-side sources read with the FFmpeg build's headers. Findings inside FFmpeg's own
+# library, the tool, the viewer, the examples, the benchmark helpers and test programs, and the
+# FFmpeg-side sources (and the devices' fuzz targets) read with the FFmpeg build's headers. Findings inside FFmpeg's own
 # headers do not count.
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${FFMPEG_BUILD:?run through make check}" "${FFMPEG_TREE:?}"
@@ -20,7 +20,8 @@ check_set() {
 cd "$top"
 check_set "library, tool, viewer, examples, bench and test tools" -I "$top/libshmout" \
     "$top"/libshmout/*.c "$top"/libshmout/tool/*.c "$top"/viewer/*.c "$top"/examples/*.c \
-    "$top"/scripts/bench/*.c "$top"/tests/tools/*.c
+    "$top"/scripts/bench/*.c "$top"/tests/tools/*.c "$top"/tests/reliability/*.c
 check_set "the devices and the filter, with FFmpeg's headers" -DHAVE_AV_CONFIG_H -I "$FFMPEG_BUILD" \
-    -I "$FFMPEG_TREE" -I "$top/libshmout" "$top"/libavdevice-shmout/libavdevice/*.c "$top"/libavdevice-shmout/libavfilter/*.c
+    -I "$FFMPEG_TREE" -I "$top/libshmout" "$top"/libavdevice-shmout/libavdevice/*.c "$top"/libavdevice-shmout/libavfilter/*.c \
+    "$top"/tests/ffmpeg/fuzz/*.c
 finish

@@ -899,6 +899,20 @@ static void test_enospc(void)
     shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
     snprintf(d, sizeof(d), "%s@d1", obj);
     CHECK(!shm_exists(d));                          /* nothing half-made left behind */
+    CHECK(!shm_exists(obj));                        /* §9 "A failed open" */
+    snprintf(d, sizeof(d), "%s@w", obj);
+    CHECK(!shm_exists(d));
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &small, NULL), 0);
+    if (!w)
+        return;
+    shmout_writer_close(w);
+    /* a failed takeover leaves the block closed, not stale */
+    CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &big, NULL), -ENOSPC);
+    {
+        struct shmout_block_info bi;
+        CHECK_EQ(shmout_block_info(name, SHMOUT_MEMTYPE_LOCAL, &bi), 0);
+        CHECK_EQ(bi.status, SHMOUT_STATUS_CLOSED);
+    }
     CHECK_EQ(shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &small, NULL), 0);
     if (!w)
         return;

@@ -423,6 +423,34 @@ class RoundTrip(helpers.BlockTest):
             self.assertFalse(r.wait(5))                 # a new end: reported at once again
             self.assertEqual(r.status, "closed")
 
+    def test_failed_open_leaves_no_block(self):
+        """§9 "A failed open": a new block whose open fails (no data object name can be
+        created) leaves no object behind; a failed takeover leaves the block closed."""
+        name = self.name()
+        base = shmout.base_name(name, "local", os.geteuid())
+        dirs = [os.path.join(S.SHM_DIR, "%s@d%d" % (base, g)) for g in range(1, 18)]
+        for d in dirs[:16]:
+            os.mkdir(d, 0o700)
+        try:
+            with self.assertRaises(FileExistsError):
+                shmout.Writer(name, 2, 2, "gray", heartbeat=False)
+            for suffix in ("", "@w"):
+                self.assertFalse(os.path.exists(os.path.join(S.SHM_DIR, base + suffix)), suffix)
+            os.rmdir(dirs[0])
+            with shmout.Writer(name, 2, 2, "gray", heartbeat=False) as w:
+                self.assertEqual(w.segment_gen, 1)
+                w.write(b"abcd")
+            os.mkdir(dirs[0], 0o700)
+            os.mkdir(dirs[16], 0o700)
+            with self.assertRaises(FileExistsError):
+                shmout.Writer(name, 2, 2, "gray", heartbeat=False)
+            os.rmdir(dirs[0])
+            self.assertEqual(shmout.inspect(name).status, "closed")
+        finally:
+            for d in dirs:
+                if os.path.isdir(d):
+                    os.rmdir(d)
+
     def test_data_object_name_taken(self):
         """§9 step 8: a @d name that cannot be freed (a directory here) is skipped and left
         alone; after 16 generations the writer gives up (EEXIST) and nothing changes."""
