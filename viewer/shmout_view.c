@@ -52,6 +52,21 @@ static int parse_name(const char *s, const char *const *names, int n)
     return -1;
 }
 
+/* Whether the frame's planes are those of its format at its size: SDL and the gray expansion
+ * read width x height pixels as the format lays them out, not as the plane fields say. */
+static int layout_ok(const struct shmout_geometry *g)
+{
+    struct shmout_geometry ref;
+
+    if (shmout_geometry_init(&ref, shmout_pix_fmt_from_name(g->pix_fmt_name), g->width, g->height, 1) < 0 ||
+        ref.nb_planes != g->nb_planes)
+        return 0;
+    for (uint32_t p = 0; p < ref.nb_planes; p++)
+        if (ref.plane_bytewidth[p] != g->plane_bytewidth[p] || ref.plane_height[p] != g->plane_height[p])
+            return 0;
+    return 1;
+}
+
 /* Where the image goes in a window of ww x wh, for a fill mode and a display aspect. */
 static SDL_Rect place(int fill, int ww, int wh, int iw, int ih, double dar)
 {
@@ -173,8 +188,10 @@ int main(int argc, char **argv)
         ret = shmout_reader_wait(r, 50);
         if (ret == -ETIMEDOUT || ret == -ESHUTDOWN || ret == -ESTALE)
             continue;                      /* keep the last frame; a new writer is followed */
-        if (ret < 0 || (ret = shmout_reader_acquire(r, &v)) == -EAGAIN)
+        if (ret == 0 && (ret = shmout_reader_acquire(r, &v)) == -EAGAIN) {
+            SDL_Delay(10);                 /* announced but not intact: retry, without spinning */
             continue;
+        }
         if (ret < 0) {
             fprintf(stderr, "shmout-view: %s\n", shmout_errmsg());
             status = 1;
@@ -183,6 +200,12 @@ int main(int argc, char **argv)
         if (shmout_block_info(name, memtype, &info) == 0) {
             fill = (int)info.fill_mode < 6 ? (int)info.fill_mode : 3;
             smooth = (int)info.smoothness < 3 ? (int)info.smoothness : 1;
+        }
+        if (sdl_format(v.geometry.pix_fmt_name) && !layout_ok(&v.geometry)) {
+            fprintf(stderr, "shmout-view: block '%s' is corrupt: its planes do not fit a %ux%u %s frame\n",
+                    name, v.geometry.width, v.geometry.height, v.geometry.pix_fmt_name);
+            status = 1;
+            break;
         }
         if (!tex || v.geometry.width != cur.width || v.geometry.height != cur.height ||
             strcmp(v.geometry.pix_fmt_name, cur.pix_fmt_name)) {

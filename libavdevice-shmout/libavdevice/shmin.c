@@ -29,6 +29,7 @@
  * Usage: ffmpeg -f shmin -i NAME ...   ffplay -f shmin -mode latest NAME
  */
 
+#include "libavutil/imgutils.h"
 #include "libavutil/internal.h"
 #include "libavutil/mem.h"
 #include "libavutil/opt.h"
@@ -97,6 +98,34 @@ static int shmin_wait(AVFormatContext *s, int64_t timeout)
     }
 }
 
+/*
+ * The block's planes must be those of its pixel format at its size (the layout the shmout
+ * device writes): the frame's buffers are allocated, and filled row by row, by that format.
+ */
+static int shmin_check_layout(AVFormatContext *s, const struct shmout_geometry *g, enum AVPixelFormat fmt)
+{
+    ptrdiff_t linesizes[4];
+    size_t sizes[4];
+    int ls[4], i;
+
+    if (av_image_fill_linesizes(ls, fmt, g->width) < 0)
+        goto bad;
+    for (i = 0; i < 4; i++)
+        linesizes[i] = ls[i];
+    if (av_image_fill_plane_sizes(sizes, fmt, g->height, linesizes) < 0)
+        goto bad;
+    for (i = 0; i < 4 && sizes[i]; i++)
+        if ((unsigned)i >= g->nb_planes || g->plane_bytewidth[i] != (unsigned)ls[i] ||
+            g->plane_height[i] != sizes[i] / ls[i])
+            goto bad;
+    if ((unsigned)i == g->nb_planes)
+        return 0;
+bad:
+    av_log(s, AV_LOG_ERROR, "Block '%s' is corrupt: its planes do not fit a %ux%u %s frame\n",
+           s->url, g->width, g->height, g->pix_fmt_name);
+    return AVERROR_INVALIDDATA;
+}
+
 /* Copy the next frame (per mode) out of the block into an AVFrame of its geometry. */
 static int shmin_read_frame(AVFormatContext *s, AVFrame *frame, struct shmout_frame_meta *meta)
 {
@@ -115,6 +144,8 @@ static int shmin_read_frame(AVFormatContext *s, AVFrame *frame, struct shmout_fr
                        s->url, c->geometry.pix_fmt_name);
                 return AVERROR_PATCHWELCOME;
             }
+            if ((ret = shmin_check_layout(s, &c->geometry, frame->format)) < 0)
+                return ret;
             if ((ret = av_frame_get_buffer(frame, 0)) < 0)
                 return ret;
         }
@@ -141,7 +172,8 @@ static av_cold int shmin_read_header(AVFormatContext *s)
     ShmInContext *c = s->priv_data;
     AVStream *st;
     int timeout_ms = c->timeout < 0 ? -1 : (int)FFMIN(c->timeout / 1000, INT_MAX);
-    int ret;
+    int64_t deadline = c->timeout < 0 ? INT64_MAX : av_gettime_relative() + c->timeout;
+    int ret, waited = 0;
 
     if ((ret = shmout_reader_open(&c->reader, s->url, c->memtype, timeout_ms)) < 0)
         return ff_shmdev_error(s, ret, "Cannot open the shared-memory block");
@@ -149,12 +181,23 @@ static av_cold int shmin_read_header(AVFormatContext *s)
     /* The stream parameters are those of the first frame, which is kept for the first packet. */
     if (!(c->first = av_frame_alloc()))
         return AVERROR(ENOMEM);
+    /* The timeout bounds the whole wait: a frame can be announced that is never intact
+     * (a writer that died or lies), then waiting returns at once and reading fails again. */
     while ((ret = shmin_read_frame(s, c->first, &c->first_meta)) == AVERROR(EAGAIN)) {
-        if ((ret = shmin_wait(s, c->timeout)) < 0) {
+        int64_t left = deadline - av_gettime_relative();
+        if (left <= 0) {
+            av_log(s, AV_LOG_ERROR, "No intact frame arrived in block '%s' within the timeout: %s\n",
+                   s->url, shmout_errmsg());
+            return AVERROR(ETIMEDOUT);
+        }
+        if (waited)
+            av_usleep(FFMIN(left, 10000));
+        if ((ret = shmin_wait(s, c->timeout < 0 ? -1 : left)) < 0) {
             if (ret == AVERROR(ETIMEDOUT))
                 av_log(s, AV_LOG_ERROR, "No frame arrived in block '%s' within the timeout\n", s->url);
             return ret;
         }
+        waited = 1;
     }
     if (ret < 0)
         return ret;
@@ -173,6 +216,23 @@ static av_cold int shmin_read_header(AVFormatContext *s)
         avpriv_set_pts_info(st, 64, 1, 1000000);
     c->last_pts = AV_NOPTS_VALUE;
     return 0;
+}
+
+/*
+ * A frame is announced but none could be read intact. A live writer may still publish one;
+ * a writer that is gone never will (it died in the middle of a frame, or the block lies).
+ */
+static int shmin_unreadable(AVFormatContext *s)
+{
+    ShmInContext *c = s->priv_data;
+    const char *why = shmout_errmsg();
+    int status = shmout_reader_status(c->reader);
+
+    if (c->onclose == ONCLOSE_WAIT || (status != SHMOUT_STATUS_STALE && status != SHMOUT_STATUS_CLOSED))
+        return AVERROR(EAGAIN);
+    av_log(s, AV_LOG_WARNING, "The writer of block '%s' is gone and its newest frame cannot be read: %s\n",
+           s->url, why);
+    return AVERROR_EOF;
 }
 
 /* Log frames lost since the last report, and writer restarts. */
@@ -230,7 +290,7 @@ static int shmin_read_packet(AVFormatContext *s, AVPacket *pkt)
             return AVERROR(ENOMEM);
         if ((ret = shmin_read_frame(s, frame, &meta)) < 0) {
             av_frame_free(&frame);
-            return ret;
+            return ret == AVERROR(EAGAIN) ? shmin_unreadable(s) : ret;
         }
     }
     shmin_report(s);

@@ -459,11 +459,13 @@ static int cmd_watch(int argc, char **argv)
             continue;
         }
         ret = shmout_reader_wait(r, (int)(tick + 1000 - now));
-        if (ret == 0 && shmout_reader_acquire(r, &v) == 0)
+        if (ret == 0 && (ret = shmout_reader_acquire(r, &v)) == 0) {
             have_frame = 1;
-        else if (ret == -EPROTO) {
+        } else if (ret == -EPROTO) {
             shmout_reader_close(r);
             return runtime_error(ret);
+        } else if (ret == -EAGAIN) {
+            usleep(10000);                  /* announced but not intact: do not spin */
         }
     }
     shmout_reader_close(r);

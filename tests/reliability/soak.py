@@ -397,7 +397,9 @@ def scenario_growth_kill(rounds):
         late = Reader(name, ["--mode", "latest", "--open-timeout", "0"], "late")
         late.finish(10)
         expect_good(late, "after death %d, a new reader gets a good last frame" % (i + 1))
-    w = storm(name, 40, 3)
+    # Paced: a close right after a growth would unlink frames a reader has not reached yet
+    # (PROTOCOL.md §13, Limit).
+    w = storm(name, 40, 3, ["--delay-us", "1000"])
     _, err = w.communicate(timeout=60)
     check(w.returncode == 0, "a new writer takes the name over after %d deaths, no cleanup"
           % rounds, err)
