@@ -174,102 +174,165 @@ def expect_good(r, desc):
 
 # ---- soak -----------------------------------------------------------------------------------
 
-def scenario_soak(frames):
-    name = A.prefix + "_soak"
-    # The writer alone, for its rate.
-    w = Writer(name, frames, pause=True)
-    if not wait_for(lambda: (info(name) or {}).get("frames", 0) >= 1, 20, "the first frame"):
-        return
-    w.resume()
-    rc, err = w.wait(3600)
-    alone = frames / (w.t1 - w.t0)
-    check(rc == 0, "writer alone: ffmpeg -f shmout wrote %d frames" % frames, err)
+class Readers:
+    """The soak's 8 readers of block NAME: every and latest, fast and slow, one SIGSTOPped,
+    one SIGKILLed and restarted (when chaos is on), and ffmpeg -f shmin into `soak check`."""
 
+    def __init__(self, name):
+        self.list = [
+            Reader(name, ["--mode", "every"], "every"),
+            Reader(name, ["--mode", "every"], "every-2"),
+            Reader(name, ["--mode", "latest"], "latest"),
+            Reader(name, ["--mode", "every", "--delay-us", "300"], "every-slow"),
+            Reader(name, ["--mode", "latest", "--delay-us", "3000"], "latest-slow"),
+            Reader(name, ["--mode", "every"], "every-stopped"),
+            Reader(name, ["--mode", "latest"], "killed-restarted"),
+        ]
+        self.stopped, self.killed = self.list[5], self.list[6]
+        self.shmin_log = open(os.path.join(A.tmp, "shmin.log"), "w+")
+        self.shmin = subprocess.Popen(
+            pinned([A.ffmpeg, "-nostdin", "-v", "warning", "-f", "shmin", "-mode", "every", "-i",
+                    name, "-fps_mode", "passthrough", "-f", "rawvideo", "-"], 1),
+            stdout=subprocess.PIPE, stderr=self.shmin_log, text=True)
+        self.check = subprocess.Popen(pinned([A.soak, "check", str(A.width), str(A.height)], 1),
+                                      stdin=self.shmin.stdout, stdout=subprocess.PIPE, text=True)
+        self.shmin.stdout.close()
+        wait_for(lambda: (info(name) or {}).get("readers", 0) >= 8, 20, "8 readers to attach")
+
+    def finish(self):
+        for r in self.list:
+            r.finish()
+        out, _ = self.check.communicate(timeout=60)
+        self.shmin.wait(60)
+        self.shmin_log.seek(0)
+        log = self.shmin_log.read()
+        self.shmin_log.close()
+        lost = [int(l.split("(")[1].split()[0]) for l in log.splitlines() if " in all)" in l]
+        return (counters(out.strip()) if out.strip() else {}), (lost[-1] if lost else 0), \
+            "%s\n%s" % (out, log)
+
+
+def writer_pass(name, frames, with_readers, chaos=False):
+    """One run of the writer over `frames` frames, timed from its second frame to its exit.
+    Returns (frames per second, ffmpeg's status and errors, Readers or None, RSS samples)."""
     w = Writer(name, frames, pause=True)
     if not wait_for(lambda: (info(name) or {}).get("status") == "active" and
                     info(name).get("frames", 0) >= 1, 20, "the first frame"):
-        return
-    readers = [
-        Reader(name, ["--mode", "every"], "every"),
-        Reader(name, ["--mode", "every"], "every-2"),
-        Reader(name, ["--mode", "latest"], "latest"),
-        Reader(name, ["--mode", "every", "--delay-us", "300"], "every-slow"),
-        Reader(name, ["--mode", "latest", "--delay-us", "3000"], "latest-slow"),
-        Reader(name, ["--mode", "every"], "every-stopped"),
-        Reader(name, ["--mode", "latest"], "killed-restarted"),
-    ]
-    shmin_log = open(os.path.join(A.tmp, "shmin.log"), "w+")
-    shmin = subprocess.Popen(
-        pinned([A.ffmpeg, "-nostdin", "-v", "warning", "-f", "shmin", "-mode", "every", "-i", name,
-                "-fps_mode", "passthrough", "-f", "rawvideo", "-"], 1),
-        stdout=subprocess.PIPE, stderr=shmin_log, text=True)
-    check_p = subprocess.Popen(pinned([A.soak, "check", str(A.width), str(A.height)], 1),
-                               stdin=shmin.stdout, stdout=subprocess.PIPE, text=True)
-    shmin.stdout.close()
-    wait_for(lambda: (info(name) or {}).get("readers", 0) >= 8, 20, "8 readers to attach")
-    stopped, killed = readers[5], readers[6]
+        w.ff.kill()
+        return None
+    rs = Readers(name) if with_readers else None
+    if rs and not chaos:
+        os.kill(rs.stopped.p.pid, signal.SIGSTOP)
     w.resume()
     rss = {"ffmpeg": [], "reader": []}
-    kills = stops = 0
+    stops = kills = 0
     next_kill = time.monotonic() + random.uniform(0.05, 0.3)
-    while w.ff.poll() is None:
-        if stops % 2 == 0:
-            os.kill(stopped.p.pid, signal.SIGSTOP)
-        else:
-            os.kill(stopped.p.pid, signal.SIGCONT)
+    while chaos and w.ff.poll() is None:
+        os.kill(rs.stopped.p.pid, signal.SIGSTOP if stops % 2 == 0 else signal.SIGCONT)
         stops += 1
         if time.monotonic() >= next_kill:
-            killed.p.kill()
-            killed.p.wait()
-            killed.start()
+            rs.killed.p.kill()
+            rs.killed.p.wait()
+            rs.killed.start()
             kills += 1
             next_kill = time.monotonic() + random.uniform(0.05, 0.3)
-        for key, pid in (("ffmpeg", w.ff.pid), ("reader", readers[0].p.pid)):
+        for key, pid in (("ffmpeg", w.ff.pid), ("reader", rs.list[0].p.pid)):
             v = rss_kb(pid)
             if v:
                 rss[key].append(v)
         time.sleep(random.uniform(0.02, 0.1))
-    os.kill(stopped.p.pid, signal.SIGCONT)
-    rc, err = w.wait(60)
-    with_readers = frames / (w.t1 - w.t0)
+    rc, err = w.wait(3600)
+    if rs:
+        os.kill(rs.stopped.p.pid, signal.SIGCONT)
+    if chaos:
+        note("%d SIGSTOP/SIGCONT, %d reader kills and restarts" % (stops, kills))
+    return (frames - 1) / (w.t1 - w.t0), rc, err, rs, rss, kills
+
+
+def rate_pass(name, readers):
+    """Seconds `ffmpeg -f shmout` takes to write --rate-frames frames of --rate-size from its
+    own source at full speed, with `soak read --no-oracle` readers (lists of arguments)
+    attached before its first frame; one of them (marked "stop") SIGSTOPped throughout."""
+    rs = [subprocess.Popen(pinned([A.soak, "read", name, "--no-oracle", "--open-timeout", "20000"] +
+                                  [x for x in a if x != "stop"], 1), stdout=subprocess.DEVNULL)
+          for a in readers]
+    t0 = time.monotonic()
+    ff = subprocess.Popen(pinned([A.ffmpeg, "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+                                  "color=c=gray:s=%s:r=1000,format=rgba" % A.rate_size,
+                                  "-frames:v", str(A.rate_frames), "-f", "shmout", name], 0))
+    stopped = not readers
+    while ff.poll() is None:
+        # the stopped reader is stopped once all are attached: it holds a reader lock
+        if not stopped and (info(name) or {}).get("readers", 0) >= len(readers):
+            for r, a in zip(rs, readers):
+                if "stop" in a:
+                    os.kill(r.pid, signal.SIGSTOP)
+            stopped = True
+        time.sleep(0.005)
+    t1 = time.monotonic()
+    for r, a in zip(rs, readers):
+        if "stop" in a:
+            os.kill(r.pid, signal.SIGCONT)
+        r.wait(30)
+    subprocess.run([A.tool, "rm", name], capture_output=True)
+    return ff.returncode, A.rate_frames / (t1 - t0)
+
+
+def scenario_soak(frames):
+    name = A.prefix + "_soak"
+    # The writer's rate alone and with 8 readers, in alternating rounds (so that drift in the
+    # machine's speed hits all alike), medians compared. Zero-copy readers (--peek: woken for
+    # every frame, reading its number) measure what the protocol costs the writer; readers that
+    # copy whole frames add the cost of sharing the caches and memory bandwidth with them.
+    mix = [["--mode", "every"]] * 3 + [["--mode", "latest"]] * 3 + \
+        [["--mode", "every", "--delay-us", "300"], ["--mode", "every", "stop"]]
+    kinds = {"alone": [], "zero-copy": [a + ["--peek"] for a in mix], "copying": mix}
+    rates = {k: [] for k in kinds}
+    for i in range(A.rate_rounds):
+        for k, readers in kinds.items():
+            rc, fps = rate_pass("%s_rate%d" % (name, i), readers)
+            if rc != 0:
+                fail("ffmpeg -f shmout at full speed (%s) exited %d" % (k, rc))
+                return
+            rates[k].append(fps)
+    med = {k: sorted(v)[len(v) // 2] for k, v in rates.items()}
+    for k in ("zero-copy", "copying"):
+        note("writer rate, %s %s frames, median of %d rounds: %.0f fps alone, %.0f fps with 8 %s "
+             "readers: ratio %.3f (%s)" % (A.rate_size, "rgba", A.rate_rounds, med["alone"], med[k],
+                                           k, med[k] / med["alone"],
+                                           "writer on CPU 0, readers on CPU 1" if A.pin else
+                                           "unpinned"))
+    if A.assert_rate:
+        check(med["zero-copy"] / med["alone"] >= 0.9, "the writer's rate with 8 readers taking "
+              "every frame is within 10%% of its rate alone (%.3f)"
+              % (med["zero-copy"] / med["alone"]), rates)
+
+    # The soak: every frame checked, stalls and kills all along.
+    r = writer_pass(name, frames, True, chaos=True)
+    if r is None:
+        return
+    _, rc, err, rs, rss, kills = r
     check(rc == 0 and not err.strip(), "with 8 readers: ffmpeg -f shmout wrote %d frames, no error"
           % frames, err)
-    note("%d SIGSTOP/SIGCONT, %d reader kills and restarts" % (stops, kills))
-
-    for r in readers:
-        r.finish()
-    for r in readers[:6]:
-        c = r.c
-        if not expect_good(r, "reader %s: every accepted frame matches the oracle" % r.label):
+    cc, lost, log = rs.finish()
+    for rd in rs.list[:6]:
+        c = rd.c
+        if not expect_good(rd, "reader %s: every accepted frame matches the oracle" % rd.label):
             continue
-        check(c["last"] == frames, "reader %s got the last frame (%d)" % (r.label, frames), c)
+        check(c["last"] == frames, "reader %s got the last frame (%d)" % (rd.label, frames), c)
         check(c["lib_seen"] == c["seen"] and c["seen"] + c["skipped"] == frames,
-              "reader %s: seen %d + skipped %d = published %d" % (r.label, c["seen"], c["skipped"],
-                                                                frames), c)
-    c = killed.c
-    if expect_good(killed, "reader killed %d times and restarted: its last run saw only good frames"
-                   % kills):
+              "reader %s: seen %d + skipped %d = published %d" % (rd.label, c["seen"],
+                                                                c["skipped"], frames), c)
+    c = rs.killed.c
+    if expect_good(rs.killed, "reader killed %d times and restarted: its last run saw only good "
+                   "frames" % kills):
         check(c["last"] == frames and c["seen"] + c["skipped"] == c["last"] - c["first"] + 1,
               "restarted reader: seen + skipped = frames published while it ran", c)
-    out, _ = check_p.communicate(timeout=60)
-    shmin.wait(60)
-    shmin_log.seek(0)
-    serr = shmin_log.read()
-    cc = counters(out.strip()) if out.strip() else {}
-    lapped = [int(l.split("(")[1].split()[0]) for l in serr.splitlines() if " in all)" in l]
-    skipped = lapped[-1] if lapped else 0
-    check(shmin.returncode == 0 and check_p.returncode == 0 and cc.get("bad") == 0,
-          "ffmpeg -f shmin: every frame it delivered matches the oracle", "%s\n%s" % (out, serr))
-    check(cc.get("last") == frames and cc.get("frames", 0) + skipped == frames,
+    check(rs.shmin.returncode == 0 and rs.check.returncode == 0 and cc.get("bad") == 0,
+          "ffmpeg -f shmin: every frame it delivered matches the oracle", log)
+    check(cc.get("last") == frames and cc.get("frames", 0) + lost == frames,
           "ffmpeg -f shmin: delivered %s + reported lost %d = published %d"
-          % (cc.get("frames"), skipped, frames), "%s\n%s" % (out, serr))
-
-    ratio = with_readers / alone
-    note("writer rate: %.0f fps alone, %.0f fps with 8 readers: ratio %.3f (%s)"
-         % (alone, with_readers, ratio, "writer on CPU 0, readers on CPU 1" if A.pin else "unpinned"))
-    if A.assert_rate:
-        check(ratio >= 0.9, "the writer's rate with 8 readers is within 10%% of its rate alone "
-              "(%.3f)" % ratio)
+          % (cc.get("frames"), lost, frames), log)
     for key, v in rss.items():
         if len(v) >= 4:
             q = len(v) // 4
@@ -277,6 +340,8 @@ def scenario_soak(frames):
             note("%s RSS %d kB -> %d kB" % (key, max(v[q:2 * q]), max(v[-q:])))
             check(growth <= A.rss_slack, "%s: no memory growth over the run (%+d kB, limit %d kB)"
                   % (key, growth, A.rss_slack))
+        else:
+            fail("%s: RSS sampled at least 4 times during the run (%d)" % (key, len(v)))
 
 
 # ---- kill: ffmpeg -f shmout SIGKILLed and restarted ------------------------------------------
@@ -425,6 +490,9 @@ def main():
     p.add_argument("--height", type=int, default=192)
     p.add_argument("--kills", type=int, default=5)
     p.add_argument("--storm-frames", type=int, default=3000)
+    p.add_argument("--rate-rounds", type=int, default=3)
+    p.add_argument("--rate-frames", type=int, default=1200)
+    p.add_argument("--rate-size", default="1920x1080")
     p.add_argument("--assert-rate", action="store_true")
     p.add_argument("--rss-slack", type=int, default=2048, help="kB of RSS growth tolerated")
     p.add_argument("scenarios", nargs="*", default=["soak", "kill", "storm", "growth-kill"])

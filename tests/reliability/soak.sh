@@ -6,20 +6,23 @@
 # holds the frame oracle, its checking readers and a resizing writer):
 #   soak         1 writer (`ffmpeg -f shmout`) and 8 readers: every/latest, fast, slow, SIGSTOPped,
 #                killed and restarted, and `ffmpeg -f shmin`; no bad frame, seen + skipped =
-#                published, writer rate with and without readers, no memory growth
+#                published, no memory growth. Before it, the writer's rate at full speed (1080p
+#                from its own source) alone and with 8 readers, zero-copy and copying
 #   kill         ffmpeg SIGKILLed at random points and restarted on the same name
 #   storm        size and format change every 3 frames under 4 readers
 #   growth-kill  the resizing writer killed in set-up, inside data-object growths, at random
-# make check runs the short version (20,000 frames); SHMOUT_SOAK=long (make soak) the long one:
-# 1,000,000 frames, 50 kills, 100,000 storm frames, and the writer's rate with 8 readers must be
-# within 10% of its rate alone.
+# make check runs the short version (20,000 frames) and reports the rates; SHMOUT_SOAK=long
+# (make soak) the long one: 1,000,000 frames, 50 kills, 100,000 storm frames, 7 rate rounds, and
+# the writer's rate with 8 readers taking every frame (zero-copy) must be within 10% of its rate
+# alone. Readers that copy whole frames also share the caches and memory bandwidth with the
+# writer: their ratio is reported, not asserted.
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${FFMPEG:?}" "${B:?}" "${SHMOUT_TOOL:?}"
 here=$(cd "$(dirname "$0")" && pwd)
 ${CC:-cc} -std=c11 -Wall -Wextra -O2 -I"$B/include/shmout" "$here/soak.c" "$B/lib/libshmout.a" \
     -pthread -o "$T/soak" || { fail "build tests/reliability/soak.c"; finish; exit; }
 if [ "${SHMOUT_SOAK:-}" = long ]; then
-    set -- --frames 1000000 --kills 50 --storm-frames 100000 --assert-rate
+    set -- --frames 1000000 --kills 50 --storm-frames 100000 --rate-rounds 7 --rate-frames 6000 --assert-rate
 else
     set -- --frames 20000 --kills 5 --storm-frames 3000
 fi
