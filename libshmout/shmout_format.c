@@ -154,6 +154,9 @@ int shmout_geometry_check(const struct shmout_geometry *g, uint64_t capacity)
         return shmout_priv_fail(-EINVAL, "pixel format code 0 (none)");
     if (!memchr(g->pix_fmt_name, 0, sizeof(g->pix_fmt_name)) || !g->pix_fmt_name[0])
         return shmout_priv_fail(-EINVAL, "pixel format name is empty or not NUL-terminated");
+    /* printed by tools and logs: nothing but a-z 0-9 _, as FFmpeg's names */
+    if (strspn(g->pix_fmt_name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(g->pix_fmt_name))
+        return shmout_priv_fail(-EINVAL, "pixel format name has characters other than a-z 0-9 _");
     /* codes this version does not know (a newer minor's) count as OTHER */
     if (find_fmt(g->pix_fmt) && strcmp(g->pix_fmt_name, shmout_pix_fmt_name(g->pix_fmt)))
         return shmout_priv_fail(-EINVAL, "pixel format name '%s' does not match code %u",

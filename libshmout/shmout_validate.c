@@ -44,6 +44,9 @@ int shmout_priv_validate_header(const void *map, size_t map_size, struct shmout_
         return bad("bad memtype", h->memtype);
     if (!memchr(h->name, 0, sizeof(h->name)))
         return bad("block name not NUL-terminated", 0);
+    /* tools print it: no control characters or escape sequences from a hostile block */
+    if (shmout_name_validate(h->name, NULL, 0) < 0)
+        return bad("block name in the header is not a valid name", 0);
     return 0;
 }
 

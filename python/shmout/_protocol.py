@@ -94,6 +94,9 @@ class OverwrittenError(Error):
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+\Z")
 
 
+_PIX_FMT_NAME_CHARS = re.compile(r"[a-z0-9_]+")
+
+
 def check_name(name):
     """Raise ValueError naming the violated rule of §3 unless `name` is a valid block name."""
     if not isinstance(name, str):
@@ -325,6 +328,8 @@ def parse_geometry(raw, capacity=MAX_BYTES, where="geometry"):
         raise bad("pix_fmt 0 (none)")
     if not name:
         raise bad("pix_fmt_name is empty")
+    if not _PIX_FMT_NAME_CHARS.fullmatch(name):
+        raise bad("pix_fmt_name has characters other than a-z 0-9 _")
     if code in PIX_FMTS and PIX_FMTS[code][0] != name:
         raise bad("pix_fmt %d must be named %r, not %r" % (code, PIX_FMTS[code][0], name))
     if not 1 <= nb <= 4:
@@ -417,6 +422,10 @@ def parse_header(raw, object_size=PRIMARY_SIZE, geometry_raw=None, geometry_unav
     if memtype not in MEMTYPE_NAMES:
         raise ProtocolError("memtype %d invalid" % memtype)
     name = _cstring(name, "primary name")
+    try:
+        check_name(name)        # tools print it: no control characters or escapes (§16)
+    except ValueError:
+        raise ProtocolError("the block name in the header is not a valid name") from None
     if geometry_unavailable:
         ggen, geometry = 0, None
     else:

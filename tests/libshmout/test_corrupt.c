@@ -122,6 +122,8 @@ static const struct mutation muts[] = {
     { "header.byte_order", 0, 16, 4, 0x04030201 },
     { "header.state", 0, 20, 4, 9 },
     { "header.memtype", 0, 36, 4, 0 },
+    { "header.name with ESC", 0, 96, 1, 0x1b },
+    { "header.name with a slash", 0, 97, 1, '/' },
     { "segment.magic", 1, 0, 8, 0 },
     { "segment.version_major", 1, 8, 2, 9 },
     { "segment.header_size small", 1, 12, 4, 8 },
@@ -181,6 +183,16 @@ static void test_each_field(void)
                     shmout_errmsg());
         CHECK_EQ(ret, -EPROTO);
     }
+    /* a pix_fmt_name with an escape sequence, under a code that allows any name (OTHER) */
+    memcpy(p, prim, SHMOUT_PRIMARY_SIZE);
+    memcpy(s, seg, seg_size);
+    s[GEO + 8] = SHMOUT_PIX_OTHER;
+    memcpy(s + GEO + 128, "\x1b[2J", 5);
+    write_clone(name, p, s, seg_size);
+    CHECK_EQ(try_read(name), -EPROTO);
+    memcpy(s + GEO + 128, "rgba", 5);             /* the same with a clean name is fine */
+    write_clone(name, p, s, seg_size);
+    CHECK_EQ(try_read(name), 0);
     /* strings without NUL */
     memcpy(s, seg, seg_size);
     memcpy(p, prim, SHMOUT_PRIMARY_SIZE);

@@ -121,6 +121,14 @@ class Corruption(helpers.BlockTest):
         mm[96:160] = b"A" * 64
         self.expect_refused(name)
 
+    def test_primary_name_not_a_name(self):
+        for raw in (b"\x1b[2Jx", b"a/b", b"a\x7f"):
+            with self.subTest(raw=raw):
+                name = self.clone()
+                mm = helpers.obj_map(name)
+                mm[96:160] = raw.ljust(64, b"\0")
+                self.expect_refused(name)
+
     def test_primary_size(self):
         for size in (4095, 4097, 8192, 1):
             with self.subTest(size=size):
@@ -306,7 +314,8 @@ class Corruption(helpers.BlockTest):
 
     def test_slot_pix_fmt_names(self):
         g = self.slot_desc() + 256
-        for code, raw in ((16, b"bgra"), (16, b""), (16, b"A" * 32), (20, b"rgba")):
+        for code, raw in ((16, b"bgra"), (16, b""), (16, b"A" * 32), (20, b"rgba"),
+                          (1, b"\x1b[2J"), (1, b"rgb a")):
             with self.subTest(code=code, raw=raw):
                 name = self.clone()
                 mm = helpers.obj_map(name, "@d1")
