@@ -185,7 +185,8 @@ struct shmout_frame_view {
 };
 
 struct shmout_reader_stats {
-    uint64_t frames_seen;      /* distinct frames returned by acquire/read */
+    uint64_t frames_seen;      /* distinct frames returned by acquire/read (a frame that
+                                  validate finds overwritten counts as skipped instead) */
     uint64_t frames_skipped;   /* frames published but never returned */
     uint64_t torn_retries;     /* reads retried because the slot was overwritten */
     uint64_t reattaches;       /* data-object switches (growth, writer restart) */

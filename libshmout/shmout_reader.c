@@ -40,6 +40,7 @@ struct shmout_reader {
     uint32_t missing_gen;                  /* announced data object we could not open */
     uint64_t session;                      /* session of cur */
     uint64_t last;                         /* last frame number returned */
+    int unconfirmed;                       /* last was counted seen by acquire, not validated */
     uint64_t last_geometry_gen, last_session;  /* of the last frame returned */
     int last_status;
     int mode;                              /* SHMOUT_READ_LATEST or SHMOUT_READ_EVERY */
@@ -414,10 +415,11 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
                             "yet", r->name);
 }
 
-static void account(shmout_reader *r, const struct shmout_frame_meta *m)
+/* Count a frame returned for the first time; 1 if it was. */
+static int account(shmout_reader *r, const struct shmout_frame_meta *m)
 {
     if (m->frame_number <= r->last)
-        return;
+        return 0;
     if (r->last)
         r->st.frames_skipped += m->frame_number - r->last - 1;
     if (r->st.frames_seen && (m->geometry_gen != r->last_geometry_gen ||
@@ -427,6 +429,7 @@ static void account(shmout_reader *r, const struct shmout_frame_meta *m)
     r->last = m->frame_number;
     r->last_geometry_gen = m->geometry_gen;
     r->last_session = r->session;
+    return 1;
 }
 
 int shmout_reader_set_mode(shmout_reader *r, int mode)
@@ -442,7 +445,7 @@ int shmout_reader_acquire(shmout_reader *r, struct shmout_frame_view *v)
     int ret = grab(r, v);
 
     if (ret == 0)
-        account(r, &v->meta);
+        r->unconfirmed = account(r, &v->meta);
     return ret;
 }
 
@@ -451,8 +454,16 @@ int shmout_reader_validate(shmout_reader *r, const struct shmout_frame_view *v)
     const struct shmout_slot_desc *d = v->priv_slot;
 
     SHMOUT_FENCE(memory_order_acquire);
-    if (atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_relaxed) == v->priv_seq)
+    if (atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_relaxed) == v->priv_seq) {
+        r->unconfirmed = 0;
         return 0;
+    }
+    /* the frame acquire counted as seen was lost after all: seen + skipped stays published */
+    if (r->unconfirmed && v->meta.frame_number == r->last) {
+        r->st.frames_seen--;
+        r->st.frames_skipped++;
+        r->unconfirmed = 0;
+    }
     r->st.torn_retries++;
     return shmout_priv_fail(-EAGAIN, "frame %llu was overwritten while it was being read",
                             (unsigned long long)v->meta.frame_number);

@@ -308,8 +308,12 @@ static int cmd_ls(int argc, char **argv)
                "STATUS", "PID", "GEOMETRY", "FORMAT", "FPS", "FRAMES", "AGE", "READERS");
         for (i = 0; i < n; i++) {
             const struct shmout_block_info *b = &list[i];
-            snprintf(geom, sizeof(geom), "%ux%u", (unsigned)b->geometry.width,
-                     (unsigned)b->geometry.height);
+            /* width 0: no geometry announced yet, or unavailable (PROTOCOL.md §14) */
+            if (b->geometry.width)
+                snprintf(geom, sizeof(geom), "%ux%u", (unsigned)b->geometry.width,
+                         (unsigned)b->geometry.height);
+            else
+                snprintf(geom, sizeof(geom), "-");
             fmt_age(age, sizeof(age), b->last_frame_age_ns);
             if (b->readers < 0)
                 snprintf(readers, sizeof(readers), "?");
@@ -349,14 +353,17 @@ static int cmd_info(int argc, char **argv)
            "status:          %s\nowner pid:       %d\nowner uid:       %u\n"
            "owner starttime: %" PRIu64 "\nsession:         %" PRIu64 "\nactive:          %s\n"
            "fill mode:       %s\nsmoothness:      %s\ndata object gen: %u\nslots:           %u\n"
-           "capacity:        %" PRIu64 " bytes/slot\ngeometry gen:    %" PRIu64 "\n"
-           "geometry:        %ux%u %s (code %u), %" PRIu64 " bytes\n",
+           "capacity:        %" PRIu64 " bytes/slot\ngeometry gen:    %" PRIu64 "\n",
            b.name, shmout_memtype_name(b.memtype), b.object, status_name(b.status),
            (int)b.owner_pid, (unsigned)b.owner_uid, b.owner_starttime, b.session,
            b.control & SHMOUT_CONTROL_ACTIVE ? "yes" : "no", fill_name(b.fill_mode),
            smooth_name(b.smoothness), (unsigned)b.segment_gen, (unsigned)b.slots, b.capacity,
-           b.geometry_gen, (unsigned)g->width, (unsigned)g->height, g->pix_fmt_name,
-           (unsigned)g->pix_fmt, g->frame_bytes);
+           b.geometry_gen);
+    if (g->width)
+        printf("geometry:        %ux%u %s (code %u), %" PRIu64 " bytes\n", (unsigned)g->width,
+               (unsigned)g->height, g->pix_fmt_name, (unsigned)g->pix_fmt, g->frame_bytes);
+    else        /* none announced yet, or unavailable (PROTOCOL.md §14) */
+        printf("geometry:        unknown\n");
     for (p = 0; p < g->nb_planes && p < 4; p++)
         printf("  plane %u:        offset %" PRIu64 ", linesize %u, %u bytes x %u rows\n", p,
                g->plane_offset[p], (unsigned)g->plane_linesize[p],

@@ -124,3 +124,13 @@ check "block is gone" 1 "$S" info "$N-g" --memtype global
 kill -9 "$WPID"
 wait "$WPID" 2>/dev/null
 WPID=
+
+# A block whose writer died before writing the header (an empty primary object, no lock):
+# stale, its geometry unknown, listed by ls, removable.
+: > "/dev/shm/shmout.u$(id -u).$N"
+check "info on a half-set-up block exits 0" 0 "$S" info "$N"
+expect "it is stale" "$TMP/out" "^status: *stale"
+expect "its geometry is unknown" "$TMP/out" "^geometry: *unknown"
+check "ls exits 0" 0 "$S" ls
+expect "ls lists it, stale, with no geometry" "$TMP/out" "^$N  *local  *stale  *0 -"
+check "rm removes it" 0 "$S" rm "$N"

@@ -562,6 +562,22 @@ static void test_read_every(void)
     CHECK_EQ(st.frames_seen, 7);            /* 1, 2, 3, 4, 6, 7, 8 */
     CHECK_EQ(st.frames_skipped, 1);        /* frame 5 */
     CHECK_EQ(shmout_reader_wait(r, 0), -ETIMEDOUT);
+    /* a frame acquired, then overwritten before validate: skipped after all, not seen */
+    t_publish(w);                          /* 9 */
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 9);
+    for (i = 0; i < 3; i++)                /* 10, 11, 12: 12 takes 9's slot */
+        t_publish(w);
+    CHECK_EQ(shmout_reader_validate(r, &v), -EAGAIN);
+    shmout_reader_get_stats(r, &st);
+    CHECK_EQ(st.frames_seen, 7);
+    CHECK_EQ(st.frames_skipped, 2);        /* 5, 9 */
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    CHECK_EQ(v.meta.frame_number, 10);
+    CHECK_EQ(shmout_reader_validate(r, &v), 0);
+    CHECK_EQ(shmout_reader_validate(r, &v), 0);
+    shmout_reader_get_stats(r, &st);
+    CHECK_EQ(st.frames_seen + st.frames_skipped, 10);
     shmout_reader_close(r);
     shmout_writer_close(w);
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
