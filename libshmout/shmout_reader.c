@@ -43,6 +43,7 @@ struct shmout_reader {
     int unconfirmed;                       /* last was counted seen by acquire, not validated */
     uint64_t last_geometry_gen, last_session;  /* of the last frame returned */
     int last_status;
+    uint64_t end_session;                  /* session whose end wait last reported */
     int mode;                              /* SHMOUT_READ_LATEST or SHMOUT_READ_EVERY */
     struct shmout_reader_stats st;
 };
@@ -313,8 +314,10 @@ int shmout_reader_wait(shmout_reader *r, int timeout_ms)
             /* Frames published before the end come first: nothing is lost (PROTOCOL.md §13). */
             if (latest(r) > r->last)
                 return 0;
-            if (status != r->last_status) {
+            /* once per end: a writer that took over and died since is a new end */
+            if (status != r->last_status || r->session != r->end_session) {
                 r->last_status = status;
+                r->end_session = r->session;
                 return shmout_priv_fail(status_code(status), "the writer of block '%s' %s",
                                         r->name, status == SHMOUT_STATUS_STALE ?
                                         "died (block is stale)" : "closed the block");

@@ -599,8 +599,9 @@ class Reader:
             if status in ("closed", "stale"):
                 if self._has_new():
                     return True         # §13: frames published before the end come first
-                if status != self._end_reported:
-                    self._end_reported = status
+                # once per end: a writer that took over and died since is a new end
+                if (status, self._session) != self._end_reported:
+                    self._end_reported = (status, self._session)
                     return False        # §12: the end of the session is reported at once
             else:
                 self._end_reported = None

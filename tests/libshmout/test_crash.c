@@ -132,6 +132,59 @@ static void test_waiting_reader_sees_death(void)
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
 }
 
+/* A writer (child) that publishes one frame and waits to be killed; returns its pid. */
+static pid_t dying_writer(const char *name, volatile uint64_t *ready)
+{
+    struct shmout_geometry g = geom();
+    shmout_writer *w;
+    pid_t pid;
+
+    *ready = 0;
+    pid = fork();
+    if (pid == 0) {
+        if (shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL) < 0)
+            _exit(1);
+        t_publish(w);
+        *ready = 1;
+        for (;;)
+            pause();
+    }
+    while (!*ready)
+        t_sleep_ms(1);
+    return pid;
+}
+
+/* A successor that takes the name over and dies between two waits is a new end of session:
+ * reported at once, not at the wait's timeout (PROTOCOL.md §12). */
+static void test_unseen_successor_death(void)
+{
+    const char *name = tname("unseen");
+    volatile uint64_t *shm = t_shared(4096);
+    struct shmout_frame_view v;
+    shmout_reader *r;
+    uint64_t t0;
+    pid_t pid;
+
+    pid = dying_writer(name, shm);
+    CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 1000), 0);
+    if (!r)
+        return;
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    CHECK_EQ(shmout_reader_wait(r, 5000), -ESTALE);
+    pid = dying_writer(name, shm);      /* comes, publishes and dies, all between two waits */
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    CHECK_EQ(shmout_reader_acquire(r, &v), 0);     /* its frame */
+    CHECK_EQ(v.meta.frame_number, 1);
+    t0 = t_now_ms();
+    CHECK_EQ(shmout_reader_wait(r, 5000), -ESTALE);
+    CHECK(t_now_ms() - t0 < 1000);
+    shmout_reader_close(r);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
+}
+
 static void test_reader_killed(void)
 {
     const char *name = tname("rkill");
@@ -193,6 +246,7 @@ int main(void)
 {
     RUN(test_writer_killed_mid_frame);
     RUN(test_waiting_reader_sees_death);
+    RUN(test_unseen_successor_death);
     RUN(test_reader_killed);
     return t_failed_total != 0;
 }

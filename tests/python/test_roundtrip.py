@@ -362,6 +362,27 @@ class RoundTrip(helpers.BlockTest):
             self.assertEqual(r.header().session, 2)
         r.close()
 
+    def test_unseen_successor_death_is_reported(self):
+        """§12: a writer that takes the name over and dies between two waits is a new end of
+        session, reported at once, not at the wait's timeout."""
+        name = self.name()
+        code = "w.write(bytes(512), pts=1)\nprint('ready', flush=True)\ntime.sleep(60)\n"
+        p = spawn_writer(name, code)
+        r = shmout.Reader(name, timeout=5)
+        self.assertEqual(r.read().number, 1)
+        p.kill()
+        p.communicate()
+        self.assertFalse(r.wait(5))
+        p = spawn_writer(name, code)         # comes, publishes and dies between two waits
+        p.kill()
+        p.communicate()
+        self.assertEqual(r.read().session, 2)
+        t = time.monotonic()
+        self.assertFalse(r.wait(5))
+        self.assertLess(time.monotonic() - t, 1.0)
+        self.assertEqual(r.status, "stale")
+        r.close()
+
     def test_reattach_after_remove_and_recreate(self):
         name = self.name()
         w = shmout.Writer(name, 2, 2, "gray", heartbeat=False)
