@@ -845,6 +845,24 @@ static void test_other_user(void)
             _exit(18);                                   /* no deleting (or replacing) it */
         if (shm_open(lobj, O_RDONLY, 0) >= 0 || errno != EACCES)
             _exit(19);                                   /* root's local block, by its object name */
+        {
+            /* listed: the global block, never root's local one (not even its name) */
+            struct shmout_block_info *list;
+            size_t n, i, global = 0, local = 0;
+            if (shmout_list(&list, &n) < 0)
+                _exit(20);
+            for (i = 0; i < n; i++) {
+                if (strcmp(list[i].name, name))
+                    continue;
+                if (list[i].memtype == SHMOUT_MEMTYPE_GLOBAL)
+                    global++;
+                else
+                    local++;
+            }
+            free(list);
+            if (global != 1 || local != 0)
+                _exit(21);
+        }
         shmout_reader_close(r);
         _exit(0);
     }
