@@ -169,6 +169,8 @@ enum shmout_block_status {
     SHMOUT_STATUS_CLOSED   = 2,  /* writer closed the block */
     SHMOUT_STATUS_STALE    = 3,  /* writer died without closing */
     SHMOUT_STATUS_STARTING = 4,  /* a writer is setting the block up */
+    SHMOUT_STATUS_CORRUPT  = 5,  /* only in shmout_list(): its header fails validation
+                                    (shmout_block_info() returns -EPROTO and the reason) */
 };
 
 /* A frame in shared memory (zero-copy). The plane pointers stay mapped
@@ -291,7 +293,9 @@ int shmout_block_info(const char *name, int memtype, struct shmout_block_info *i
 
 /* Every block visible to this user: its own local blocks and all global
  * ones (root sees every user's local blocks). *list is malloc'ed (free with
- * free()); entries that cannot be inspected are skipped. Returns 0 or -errno. */
+ * free()); a block whose header fails validation is listed with status
+ * SHMOUT_STATUS_CORRUPT, other entries that cannot be inspected (and names
+ * that are not valid block names) are skipped. Returns 0 or -errno. */
 int shmout_list(struct shmout_block_info **list, size_t *count);
 
 /* Flip the active toggle of a block owned by this user (needs write access

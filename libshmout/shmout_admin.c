@@ -120,20 +120,43 @@ static void inspect_segment(const char *obj, uint32_t gen, struct shmout_block_i
 static int inspect_unset(const char *obj, struct shmout_block_info *info)
 {
     const char *name = strchr(obj + 8, '.');
-    int fd = shmout_priv_shm_open(obj, O_RDONLY, 0), alive;
+    int fd, alive;
 
+    /* tools print it: a name planted in /dev/shm with control characters is not a block */
+    if (!name || shmout_name_validate(name + 1, NULL, 0) < 0)
+        return shmout_priv_fail(-EPROTO, "%s is not a shmout block name", obj);
+    fd = shmout_priv_shm_open(obj, O_RDONLY, 0);
     if (fd < 0)
         return shmout_priv_fail(-errno, "cannot open %s: %s", obj, strerror(errno));
     alive = shmout_priv_writer_alive(fd);
     if (alive >= 0) {
         snprintf(info->object, sizeof(info->object), "%s", obj);
-        snprintf(info->name, sizeof(info->name), "%s", name ? name + 1 : obj);
+        snprintf(info->name, sizeof(info->name), "%s", name + 1);
         info->memtype = obj[8] == 'g' ? SHMOUT_MEMTYPE_GLOBAL : SHMOUT_MEMTYPE_LOCAL;
         info->status = alive ? SHMOUT_STATUS_STARTING : SHMOUT_STATUS_STALE;
         info->readers = shmout_priv_count_readers(fd);
     }
     close(fd);
     return alive < 0 ? alive : 0;
+}
+
+/* A block whose primary object fails validation, for listing: name, memtype, object and
+ * status CORRUPT, when its object name is a valid block name. */
+static int corrupt_entry(const char *obj, struct shmout_block_info *info)
+{
+    const char *name = strchr(obj + 8, '.');
+    size_t len = strlen(obj);
+
+    if (!name || shmout_name_validate(name + 1, NULL, 0) < 0 || len >= sizeof(info->object))
+        return -EINVAL;
+    memset(info, 0, sizeof(*info));
+    memcpy(info->object, obj, len + 1);
+    memcpy(info->name, name + 1, strlen(name + 1) + 1);     /* a valid name fits */
+    info->memtype = obj[8] == 'g' ? SHMOUT_MEMTYPE_GLOBAL : SHMOUT_MEMTYPE_LOCAL;
+    info->status = SHMOUT_STATUS_CORRUPT;
+    info->last_frame_age_ns = info->heartbeat_age_ns = -1;
+    info->readers = -1;
+    return 0;
 }
 
 static int inspect(const char *obj, struct shmout_block_info *info)
@@ -217,6 +240,7 @@ int shmout_list(struct shmout_block_info **list, size_t *count)
     unsigned long uid;
     struct dirent *de;
     DIR *dir;
+    int ret;
 
     *list = NULL;
     *count = 0;
@@ -246,7 +270,8 @@ int shmout_list(struct shmout_block_info **list, size_t *count)
             v = nv;
         }
         snprintf(obj, sizeof(obj), "/%s", s);
-        if (inspect(obj, &v[n]) == 0)
+        ret = inspect(obj, &v[n]);
+        if (ret == 0 || (ret == -EPROTO && corrupt_entry(obj, &v[n]) == 0))
             n++;
     }
     closedir(dir);

@@ -75,9 +75,10 @@ static void on_signal(int sig)
 
 static const char *status_name(int s)
 {
-    static const char *const names[] = { "active", "inactive", "closed", "stale", "starting" };
+    static const char *const names[] = { "active", "inactive", "closed", "stale", "starting",
+                                         "corrupt" };
 
-    return s >= 0 && s <= 4 ? names[s] : "unknown";
+    return s >= 0 && s <= 5 ? names[s] : "unknown";
 }
 
 static const char *fill_name(uint32_t v)

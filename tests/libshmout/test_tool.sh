@@ -134,3 +134,17 @@ expect "its geometry is unknown" "$TMP/out" "^geometry: *unknown"
 check "ls exits 0" 0 "$S" ls
 expect "ls lists it, stale, with no geometry" "$TMP/out" "^$N  *local  *stale  *0 -"
 check "rm removes it" 0 "$S" rm "$N"
+
+# A corrupt block is listed as such (info says why); a name planted with control characters
+# is never printed.
+head -c 4096 /dev/urandom > "/dev/shm/shmout.u$(id -u).$N"
+check "info on a corrupt block exits 1" 1 "$S" info "$N"
+expect "and says why" "$TMP/err" "corrupt or incompatible"
+check "ls exits 0" 0 "$S" ls
+expect "ls lists it as corrupt" "$TMP/out" "^$N  *local  *corrupt"
+check "rm --force removes it" 0 "$S" rm "$N" --force
+: > "/dev/shm/shmout.u$(id -u).$(printf 'x\033[2Jx')"
+check "ls with a planted name exits 0" 0 "$S" ls
+cp "$TMP/out" "$TMP/ls"
+check "and prints no escape character" 1 grep -q "$(printf '\033')" "$TMP/ls"
+rm -f "/dev/shm/shmout.u$(id -u).$(printf 'x\033[2Jx')"
