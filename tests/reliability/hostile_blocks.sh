@@ -130,7 +130,8 @@ gave_frame() {
     esac
 }
 # judge CASE R WANT PATTERN NAME: one reader's outcome.
-#   V valid: exit 0 with frame 1          I invalid: an error matching PATTERN (ls: not listed)
+#   V valid: exit 0 with frame 1          I invalid: an error matching PATTERN (ls: not listed,
+#                                           or listed as corrupt)
 #   N nothing intact: no frame, no error required; the viewer stays up and, like watch, idles
 #   - anything, as long as it does not crash or hang (the checks below apply to every reader)
 judge() {
@@ -142,7 +143,9 @@ judge() {
         case $want in
             V) [ "$rc" -eq 0 ] && gave_frame $r "$name" || why="does not give frame 1" ;;
             I) if [ $r = ls ]; then
-                   [ "$rc" -eq 0 ] && ! grep -q "^$name " "$T/ls.out" || why="lists the block or fails"
+                   [ "$rc" -eq 0 ] && { ! grep -q "^$name " "$T/ls.out" ||
+                       grep -Eq "^$name +(local|global) +corrupt " "$T/ls.out"; } ||
+                       why="lists the block as valid, or fails"
                elif [ "$rc" -eq 0 ] || ! grep -Eiq -- "$pat" "$T/$r.out"; then
                    why="does not fail with an error matching '$pat'"
                elif [ $r = view ] && ! grep -q 'ended by itself' "$T/view.out"; then
@@ -165,7 +168,7 @@ judge() {
 # 1. Static hostile blocks. Columns: the case (tests/tools/hostile_block.c), what each reader
 #    must do (info ls watch ffmpeg python view read_frames), and what its error must name.
 #    info and ls describe a block from its primary object: a bad data object or slot is none
-#    of their business (ls leaves out blocks it cannot read). Blocks of a writer that is gone
+#    of their business (ls lists a block whose primary is corrupt as "corrupt"). Blocks of a writer that is gone
 #    and left nothing intact are "N". The layout cases are valid per §16 (a generic reader copies
 #    by the plane fields), but their planes do not hold a frame of their size and format, so
 #    the readers that take pixels by the format (shmin, the viewer) must refuse them.
