@@ -175,8 +175,8 @@ def expect_good(r, desc):
 # ---- soak -----------------------------------------------------------------------------------
 
 class Readers:
-    """The soak's 8 readers of block NAME: every and latest, fast and slow, one SIGSTOPped,
-    one SIGKILLed and restarted (when chaos is on), and ffmpeg -f shmin into `soak check`."""
+    """The soak's 8 readers of block NAME: every and latest, fast and slow, one to be SIGSTOPped,
+    one to be SIGKILLed and restarted, and ffmpeg -f shmin into `soak check`."""
 
     def __init__(self, name):
         self.list = [
@@ -212,22 +212,21 @@ class Readers:
             "%s\n%s" % (out, log)
 
 
-def writer_pass(name, frames, with_readers, chaos=False):
-    """One run of the writer over `frames` frames, timed from its second frame to its exit.
-    Returns (frames per second, ffmpeg's status and errors, Readers or None, RSS samples)."""
+def soak_pass(name, frames):
+    """The writer over `frames` frames with the 8 readers attached from its first frame, one
+    SIGSTOPped and resumed and one SIGKILLed and restarted all along, RSS sampled.
+    Returns (ffmpeg's status, its errors, the Readers, the RSS samples, the reader kills)."""
     w = Writer(name, frames, pause=True)
     if not wait_for(lambda: (info(name) or {}).get("status") == "active" and
                     info(name).get("frames", 0) >= 1, 20, "the first frame"):
         w.ff.kill()
         return None
-    rs = Readers(name) if with_readers else None
-    if rs and not chaos:
-        os.kill(rs.stopped.p.pid, signal.SIGSTOP)
+    rs = Readers(name)
     w.resume()
     rss = {"ffmpeg": [], "reader": []}
     stops = kills = 0
     next_kill = time.monotonic() + random.uniform(0.05, 0.3)
-    while chaos and w.ff.poll() is None:
+    while w.ff.poll() is None:
         os.kill(rs.stopped.p.pid, signal.SIGSTOP if stops % 2 == 0 else signal.SIGCONT)
         stops += 1
         if time.monotonic() >= next_kill:
@@ -242,17 +241,15 @@ def writer_pass(name, frames, with_readers, chaos=False):
                 rss[key].append(v)
         time.sleep(random.uniform(0.02, 0.1))
     rc, err = w.wait(3600)
-    if rs:
-        os.kill(rs.stopped.p.pid, signal.SIGCONT)
-    if chaos:
-        note("%d SIGSTOP/SIGCONT, %d reader kills and restarts" % (stops, kills))
-    return (frames - 1) / (w.t1 - w.t0), rc, err, rs, rss, kills
+    os.kill(rs.stopped.p.pid, signal.SIGCONT)
+    note("%d SIGSTOP/SIGCONT, %d reader kills and restarts" % (stops, kills))
+    return rc, err, rs, rss, kills
 
 
 def rate_pass(name, readers):
-    """Seconds `ffmpeg -f shmout` takes to write --rate-frames frames of --rate-size from its
-    own source at full speed, with `soak read --no-oracle` readers (lists of arguments)
-    attached before its first frame; one of them (marked "stop") SIGSTOPped throughout."""
+    """`ffmpeg -f shmout` writing --rate-frames frames of --rate-size from its own source at full
+    speed, with `soak read --no-oracle` readers (lists of arguments) started before it; the one
+    marked "stop" is SIGSTOPped once all are attached. Returns (ffmpeg's status, frames/s)."""
     rs = [subprocess.Popen(pinned([A.soak, "read", name, "--no-oracle", "--open-timeout", "20000"] +
                                   [x for x in a if x != "stop"], 1), stdout=subprocess.DEVNULL)
           for a in readers]
@@ -308,10 +305,10 @@ def scenario_soak(frames):
               % (med["zero-copy"] / med["alone"]), rates)
 
     # The soak: every frame checked, stalls and kills all along.
-    r = writer_pass(name, frames, True, chaos=True)
+    r = soak_pass(name, frames)
     if r is None:
         return
-    _, rc, err, rs, rss, kills = r
+    rc, err, rs, rss, kills = r
     check(rc == 0 and not err.strip(), "with 8 readers: ffmpeg -f shmout wrote %d frames, no error"
           % frames, err)
     cc, lost, log = rs.finish()
