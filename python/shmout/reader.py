@@ -606,34 +606,27 @@ class Reader:
             else:
                 self._end_reported = None
             remaining = None if deadline is None else deadline - time.monotonic()
-            if S.HAVE_FUTEX and self._wait_map is not None:
-                waiters = self._wait_map.addr
+            # futex with the wait object (registered as a waiter), futex without it (shorter
+            # slices: the writer may not wake us), or polling (§19: no futex, no wait object)
+            waiters = self._wait_map.addr if S.HAVE_FUTEX and self._wait_map is not None else None
+            step = (WAIT_SLICE if waiters is not None else WAIT_SLICE_NO_WAITOBJ) \
+                if S.HAVE_FUTEX else POLL_INTERVAL
+            if waiters is not None:
                 S.fetch_add32(waiters, 1)
-                try:
-                    w0 = S.load32(wake)
-                    if self._has_new():
-                        return True
-                    if remaining is not None and remaining <= 0:
-                        return False
-                    S.futex_wait(wake, w0, WAIT_SLICE if remaining is None
-                                 else min(remaining, WAIT_SLICE))
-                finally:
+            try:
+                w0 = S.load32(wake) if S.HAVE_FUTEX else None
+                if self._has_new():
+                    return True
+                if remaining is not None and remaining <= 0:
+                    return False
+                step = step if remaining is None else min(remaining, step)
+                if S.HAVE_FUTEX:
+                    S.futex_wait(wake, w0, step)
+                else:
+                    time.sleep(step)
+            finally:
+                if waiters is not None:
                     S.fetch_sub32(waiters, 1)
-            elif S.HAVE_FUTEX:
-                w0 = S.load32(wake)
-                if self._has_new():
-                    return True
-                if remaining is not None and remaining <= 0:
-                    return False
-                S.futex_wait(wake, w0, WAIT_SLICE_NO_WAITOBJ if remaining is None
-                             else min(remaining, WAIT_SLICE_NO_WAITOBJ))
-            else:                            # §19: poll, never touch the wait object
-                if self._has_new():
-                    return True
-                if remaining is not None and remaining <= 0:
-                    return False
-                time.sleep(POLL_INTERVAL if remaining is None
-                           else min(remaining, POLL_INTERVAL))
             if deadline is not None and time.monotonic() >= deadline:
                 self._poll()
                 return self._has_new()
