@@ -20,44 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "shmout.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+#include "measure.h"
 
 #define MAX_ROW (1 << 20)
 static uint8_t ref_row[MAX_ROW];
-
-/* Fill ref_row with the pixel given in hex; returns 0 if the pixel is not 1 to 16 bytes. */
-static int pattern(const char *hex)
-{
-    uint8_t px[16];
-    size_t n = strlen(hex) / 2, i;
-
-    if (!n || n > 16 || strlen(hex) % 2)
-        return 0;
-    for (i = 0; i < n; i++)
-        if (sscanf(hex + 2 * i, "%2hhx", &px[i]) != 1)
-            return 0;
-    for (i = 0; i < MAX_ROW; i++)
-        ref_row[i] = px[i % n];
-    return 1;
-}
 
 /* 1 if the row differs from the pattern (memcmp: every byte is read, at memory speed). */
 static int row_bad(const uint8_t *p, size_t len)
@@ -216,9 +186,9 @@ static int cmd_latency(const char *name, long frames)
 
 int main(int argc, char **argv)
 {
-    if (argc == 5 && !strcmp(argv[1], "shm") && pattern(argv[4]))
+    if (argc == 5 && !strcmp(argv[1], "shm") && fill_pattern(ref_row, MAX_ROW, argv[4]))
         return cmd_shm(argv[2], atol(argv[3]));
-    if (argc == 6 && !strcmp(argv[1], "pipe") && pattern(argv[5]))
+    if (argc == 6 && !strcmp(argv[1], "pipe") && fill_pattern(ref_row, MAX_ROW, argv[5]))
         return cmd_pipe((size_t)atol(argv[2]), (size_t)atol(argv[3]), atol(argv[4]));
     if (argc == 4 && !strcmp(argv[1], "memcpy"))
         return cmd_memcpy((size_t)atol(argv[2]), atof(argv[3]));

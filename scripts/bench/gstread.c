@@ -14,48 +14,36 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #include <gst/gst.h>
 #include <gst/app/gstappsink.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+#include "measure.h"
 
 int main(int argc, char **argv)
 {
     char *desc;
     GstElement *pipe, *sink;
     GError *err = NULL;
-    uint8_t px[16], *ref;
-    size_t row, n, i;
+    uint8_t *ref;
+    size_t row;
     long frames, got = 0, bad = 0;
     double t0 = 0, t1 = 0, c0;
 
-    if (argc != 6 || (n = strlen(argv[5]) / 2) == 0 || n > 16) {
+    if (argc != 6) {
         fprintf(stderr, "usage: gstread SOCKET CAPS FRAMES ROW_BYTES PIXEL\n");
         return 2;
     }
     frames = atol(argv[3]);
     row = (size_t)atol(argv[4]);
-    for (i = 0; i < n; i++)
-        sscanf(argv[5] + 2 * i, "%2hhx", &px[i]);
     if (!(ref = malloc(row)))
         return 1;
-    for (i = 0; i < row; i++)
-        ref[i] = px[i % n];
+    if (!fill_pattern(ref, row, argv[5])) {
+        fprintf(stderr, "gstread: PIXEL must be 1 to 16 bytes in hex, not %s\n", argv[5]);
+        free(ref);
+        return 2;
+    }
     gst_init(&argc, &argv);
     desc = g_strdup_printf("shmsrc socket-path=%s is-live=false ! %s ! appsink name=s sync=false", argv[1], argv[2]);
     if (!(pipe = gst_parse_launch(desc, &err))) {
