@@ -114,25 +114,35 @@ static void inspect_segment(const char *obj, uint32_t gen, struct shmout_block_i
     munmap((void *)(uintptr_t)map, (size_t)st.st_size);
 }
 
-/* A primary object without a header yet (size 0 or magic 0): starting while a writer holds
- * its lock, stale (an abandoned set-up, which the next writer takes over) when none does.
- * Its name and memtype come from the object name "/shmout.u<uid>.<name>" or "/shmout.g.<name>". */
-static int inspect_unset(const char *obj, struct shmout_block_info *info)
+/* A block's name, memtype and object from its object name "/shmout.u<uid>.<name>" or
+ * "/shmout.g.<name>", for a block whose header cannot tell them. Tools print the name: one
+ * planted in /dev/shm that is not a valid block name (control characters) is not a block. */
+static int identify(const char *obj, struct shmout_block_info *info)
 {
     const char *name = strchr(obj + 8, '.');
-    int fd, alive;
+    size_t len = strlen(obj);
 
-    /* tools print it: a name planted in /dev/shm with control characters is not a block */
-    if (!name || shmout_name_validate(name + 1, NULL, 0) < 0)
+    if (!name || shmout_name_validate(name + 1, NULL, 0) < 0 || len >= sizeof(info->object))
         return shmout_priv_fail(-EPROTO, "%s is not a shmout block name", obj);
+    memcpy(info->object, obj, len + 1);
+    memcpy(info->name, name + 1, strlen(name + 1) + 1);     /* a valid name fits */
+    info->memtype = obj[8] == 'g' ? SHMOUT_MEMTYPE_GLOBAL : SHMOUT_MEMTYPE_LOCAL;
+    return 0;
+}
+
+/* A primary object without a header yet (size 0 or magic 0): starting while a writer holds
+ * its lock, stale (an abandoned set-up, which the next writer takes over) when none does. */
+static int inspect_unset(const char *obj, struct shmout_block_info *info)
+{
+    int fd, alive, ret = identify(obj, info);
+
+    if (ret < 0)
+        return ret;
     fd = shmout_priv_shm_open(obj, O_RDONLY, 0);
     if (fd < 0)
         return shmout_priv_fail(-errno, "cannot open %s: %s", obj, strerror(errno));
     alive = shmout_priv_writer_alive(fd);
     if (alive >= 0) {
-        snprintf(info->object, sizeof(info->object), "%s", obj);
-        snprintf(info->name, sizeof(info->name), "%s", name + 1);
-        info->memtype = obj[8] == 'g' ? SHMOUT_MEMTYPE_GLOBAL : SHMOUT_MEMTYPE_LOCAL;
         info->status = alive ? SHMOUT_STATUS_STARTING : SHMOUT_STATUS_STALE;
         info->readers = shmout_priv_count_readers(fd);
     }
@@ -140,23 +150,14 @@ static int inspect_unset(const char *obj, struct shmout_block_info *info)
     return alive < 0 ? alive : 0;
 }
 
-/* A block whose primary object fails validation, for listing: name, memtype, object and
- * status CORRUPT, when its object name is a valid block name. */
+/* A block whose primary object fails validation, for listing: status CORRUPT. */
 static int corrupt_entry(const char *obj, struct shmout_block_info *info)
 {
-    const char *name = strchr(obj + 8, '.');
-    size_t len = strlen(obj);
-
-    if (!name || shmout_name_validate(name + 1, NULL, 0) < 0 || len >= sizeof(info->object))
-        return -EINVAL;
     memset(info, 0, sizeof(*info));
-    memcpy(info->object, obj, len + 1);
-    memcpy(info->name, name + 1, strlen(name + 1) + 1);     /* a valid name fits */
-    info->memtype = obj[8] == 'g' ? SHMOUT_MEMTYPE_GLOBAL : SHMOUT_MEMTYPE_LOCAL;
     info->status = SHMOUT_STATUS_CORRUPT;
     info->last_frame_age_ns = info->heartbeat_age_ns = -1;
     info->readers = -1;
-    return 0;
+    return identify(obj, info);
 }
 
 static int inspect(const char *obj, struct shmout_block_info *info)

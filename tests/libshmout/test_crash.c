@@ -85,27 +85,37 @@ static void test_writer_killed_mid_frame(void)
 /* A reader blocked in wait() when the writer dies notices within the
  * liveness slice, not at its (long) timeout. A helper process kills the
  * writer and records when. */
-static void test_waiting_reader_sees_death(void)
+/* A writer (child) that publishes one frame and waits to be killed; returns its pid. */
+static pid_t dying_writer(const char *name, volatile uint64_t *ready)
 {
-    const char *name = tname("wdeath");
     struct shmout_geometry g = geom();
-    volatile uint64_t *shm = t_shared(4096);   /* [0] writer ready, [1] kill time (ms) */
     shmout_writer *w;
-    shmout_reader *r;
-    uint64_t dt;
-    pid_t pid, killer;
+    pid_t pid;
 
+    *ready = 0;
     pid = fork();
     if (pid == 0) {
         if (shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL) < 0)
             _exit(1);
         t_publish(w);
-        shm[0] = 1;
+        *ready = 1;
         for (;;)
             pause();
     }
-    while (!shm[0])
+    while (!*ready)
         t_sleep_ms(1);
+    return pid;
+}
+
+static void test_waiting_reader_sees_death(void)
+{
+    const char *name = tname("wdeath");
+    volatile uint64_t *shm = t_shared(4096);   /* [0] writer ready, [1] kill time (ms) */
+    shmout_reader *r;
+    uint64_t dt;
+    pid_t pid, killer;
+
+    pid = dying_writer(name, shm);
     CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 1000), 0);
     if (!r)
         return;
@@ -130,28 +140,6 @@ static void test_waiting_reader_sees_death(void)
     CHECK(dt < 500);
     shmout_reader_close(r);
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
-}
-
-/* A writer (child) that publishes one frame and waits to be killed; returns its pid. */
-static pid_t dying_writer(const char *name, volatile uint64_t *ready)
-{
-    struct shmout_geometry g = geom();
-    shmout_writer *w;
-    pid_t pid;
-
-    *ready = 0;
-    pid = fork();
-    if (pid == 0) {
-        if (shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL) < 0)
-            _exit(1);
-        t_publish(w);
-        *ready = 1;
-        for (;;)
-            pause();
-    }
-    while (!*ready)
-        t_sleep_ms(1);
-    return pid;
 }
 
 /* A successor that takes the name over and dies between two waits is a new end of session:

@@ -7,7 +7,9 @@
  * ("key=value:key=value", parsed by av_dict_parse_string). Each target runs in a private mount
  * namespace with a 128 MiB tmpfs on /dev/shm (when it may: as root), so that options asking
  * for huge frames meet ENOSPC instead of filling the machine's /dev/shm, and never touch the
- * user's blocks; and with av_max_alloc() bounding FFmpeg's heap.
+ * user's blocks; and with av_max_alloc() bounding FFmpeg's heap. A target defines
+ * FUZZ_BLOCK_PREFIX (its blocks' name prefix) before including this header, which provides its
+ * LLVMFuzzerInitialize.
  */
 #ifndef SHMOUT_FUZZ_COMMON_H
 #define SHMOUT_FUZZ_COMMON_H
@@ -38,17 +40,23 @@ static const struct { int w, h; enum AVPixelFormat fmt; } fuzz_geometries[] = {
 static char fuzz_block_name[64];
 static int fuzz_private_shm;
 
-static void fuzz_setup(const char *prefix)
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+    (void)argc;
+    (void)argv;
     fuzz_private_shm = unshare(CLONE_NEWNS) == 0 &&
         mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
         mount("shmout-fuzz", "/dev/shm", "tmpfs", 0, "size=128m,mode=1777") == 0;
     fprintf(stderr, "fuzz: %s\n", fuzz_private_shm ? "private 128 MiB /dev/shm" :
             "not root: using the machine's /dev/shm");
-    snprintf(fuzz_block_name, sizeof(fuzz_block_name), "%s%d", prefix, (int)getpid());
+    snprintf(fuzz_block_name, sizeof(fuzz_block_name), "%s%d", FUZZ_BLOCK_PREFIX, (int)getpid());
     avdevice_register_all();
     av_max_alloc(256 << 20);
     av_log_set_level(getenv("FUZZ_VERBOSE") ? AV_LOG_DEBUG : AV_LOG_QUIET);
+    return 0;
 }
 
 /* After each input: remove the blocks it made, whatever names its options gave them (all of

@@ -8,22 +8,12 @@
  * with the fuzzed options, and reads its first packet. Errors are fine; crashes, leaks, hangs
  * and out-of-bounds accesses are not (ASan, UBSan, LSan).
  */
+#define FUZZ_BLOCK_PREFIX "fuzzin"
 #include "fuzz_common.h"
 
 #include "libavdevice/shmout.h"
 #include "libavformat/avformat.h"
 #include "libavutil/pixdesc.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_setup("fuzzin");
-    return 0;
-}
 
 static shmout_writer *open_writer(int memtype, int index)
 {

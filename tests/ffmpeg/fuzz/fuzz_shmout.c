@@ -8,21 +8,11 @@
  * frames of the chosen geometry are written and the block is closed. Errors are fine; crashes,
  * leaks, hangs and out-of-bounds accesses are not (ASan, UBSan, LSan).
  */
+#define FUZZ_BLOCK_PREFIX "fuzzout"
 #include "fuzz_common.h"
 
 #include "libavformat/avformat.h"
 #include "libavutil/frame.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    fuzz_setup("fuzzout");
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
