@@ -112,6 +112,13 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* --pause-after K FILE: after the K-th frame, a writer waits here until FILE exists. */
+static void wait_for_file(const char *path)
+{
+    while (access(path, F_OK) < 0)
+        usleep(1000);
+}
+
 /* ---- gen, check: raw rgba through pipes ------------------------------------------------- */
 
 static int write_all(const uint8_t *p, size_t n)
@@ -159,8 +166,7 @@ static int cmd_gen(int argc, char **argv)
             return 1;
         }
         if (k + 1 == pause_after)
-            while (access(resume_file, F_OK) < 0)
-                usleep(1000);
+            wait_for_file(resume_file);
     }
     free(buf);
     return 0;
@@ -468,8 +474,7 @@ static int cmd_storm(int argc, char **argv)
         if (delay_us)
             usleep((useconds_t)delay_us);
         if (k + 1 == pause_after)
-            while (access(resume_file, F_OK) < 0)
-                usleep(1000);
+            wait_for_file(resume_file);
     }
     shmout_writer_close(w);
     if (ret < 0)
