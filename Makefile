@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Copyright (c) 2026 the shmout authors
 #
-# Makefile: builds shmout's library and tool, and FFmpeg with shmout's components, into build/;
-# runs the tests and the demo; installs. Run ./configure first: it writes config.mk. Run from
+# Makefile: builds shmout's library (libshmout/), the programs built on it (tools/, examples/) and
+# FFmpeg with shmout's components, into build/; builds and runs the tests, the demo and the
+# benchmark; installs. Run ./configure first: it writes config.mk. Run from
 # another directory, configure also writes a Makefile there that includes this one (TOP), so
 # several configurations (e.g. one per FFmpeg series) can be built side by side.
 
@@ -12,8 +13,8 @@ PREFIX ?= /usr/local
 # make check TESTS="tests/ffmpeg/devices.sh ...": run only these suites.
 TESTS ?=
 
-.PHONY: all lib viewer examples ffmpeg check soak fuzz demo bench install patches clean distclean
-all: lib viewer examples ffmpeg
+.PHONY: all lib tools viewer examples ffmpeg check check-lib soak fuzz fuzz-seeds demo bench install patches clean distclean
+all: lib tools examples ffmpeg
 
 ifneq ($(wildcard config.mk),)
 include config.mk
@@ -25,12 +26,19 @@ endif
 lib: config.mk
 	@$(MAKE) --no-print-directory -C $(TOP)/libshmout O=$(B) CC="$(CC)"
 
-# shmout-view, the SDL2 viewer, when SDL2's development files are installed.
+# Programs on the library: the shmout tool, and shmout-view, the SDL2 viewer, when SDL2's
+# development files are installed.
+C_WARN := -Wall -Wextra -Wdeclaration-after-statement -Wmissing-prototypes -Wvla
+tools: $(B)/bin/shmout viewer
+$(B)/bin/shmout: $(TOP)/tools/shmout.c $(B)/lib/libshmout.a | lib
+	@mkdir -p $(@D)
+	$(CC) -std=c11 $(C_WARN) -O2 -g -I$(B)/include/shmout $< $(B)/lib/libshmout.a -o $@
+
 SDL2_CFLAGS := $(shell pkg-config --cflags sdl2 2>/dev/null)
 SDL2_LIBS := $(shell pkg-config --libs sdl2 2>/dev/null)
 ifneq ($(SDL2_LIBS),)
 viewer: $(B)/bin/shmout-view
-$(B)/bin/shmout-view: $(TOP)/viewer/shmout_view.c $(B)/lib/libshmout.a | lib
+$(B)/bin/shmout-view: $(TOP)/tools/shmout_view.c $(B)/lib/libshmout.a | lib
 	$(CC) -std=c11 -Wall -Wextra -O2 -I$(B)/include/shmout $(SDL2_CFLAGS) $< $(B)/lib/libshmout.a $(SDL2_LIBS) -pthread -o $@
 else
 viewer:
@@ -50,19 +58,74 @@ ffmpeg: config.mk lib
 
 # The test suites, with the settings they need.
 check: all
-	@B="$(B)" FFMPEG_TREE="$(FFMPEG_TREE)" FFMPEG_BUILD="$(FFMPEG_BUILD)" \
+	@B="$(B)" MAKE_DIR="$(CURDIR)" FFMPEG_TREE="$(FFMPEG_TREE)" FFMPEG_BUILD="$(FFMPEG_BUILD)" \
 	    FFMPEG_FLAGS="$(FFMPEG_FLAGS)" SHMOUT_CACHE="$(SHMOUT_CACHE)" CC="$(CC)" $(TOP)/tests/run $(TESTS)
 
 # The long fault and load run (tests/reliability/soak.sh): 1,000,000 frames, 50 writer kills.
 soak: all
 	@B="$(B)" SHMOUT_SOAK=long CC="$(CC)" $(TOP)/tests/run tests/reliability/soak.sh
 
+# The library's tests (tests/libshmout): make check-lib [SANITIZE=address,undefined|thread]
+# builds the library, the shmout tool and the test programs (with the sanitizers, in a tree of
+# their own under build/obj), the libFuzzer target when clang is there, and runs them all.
+# make check runs it without sanitizers; .ci/run with each.
+SANITIZE ?=
+comma := ,
+LIB_TESTS := test_unit test_corrupt test_stress test_crash test_resize test_layout
+ifeq ($(SANITIZE),)
+LIB_OBJ := $(B)/obj/libshmout
+LIB_OUT := $(B)
+SANFLAGS :=
+else
+LIB_OBJ := $(B)/obj/libshmout-san-$(subst $(comma),-,$(SANITIZE))
+LIB_OUT := $(LIB_OBJ)/out
+SANFLAGS := -fsanitize=$(SANITIZE) -g -O1 -fno-omit-frame-pointer
+endif
+LIB_A := $(LIB_OUT)/lib/libshmout.a
+TEST_CFLAGS := -std=c11 $(C_WARN) -O2 -g $(SANFLAGS) -I$(TOP)/libshmout
+FUZZ_BIN := $(B)/obj/libshmout-fuzz/fuzz_block
+LIB_SRCS := $(wildcard $(TOP)/libshmout/*.c)
+LIB_HDRS := $(wildcard $(TOP)/libshmout/*.h)
+
+.PHONY: lib-for-tests
+lib-for-tests:
+	@$(MAKE) --no-print-directory -C $(TOP)/libshmout O=$(B) CC="$(CC)" SANITIZE=$(SANITIZE)
+$(LIB_A): lib-for-tests
+ifneq ($(SANITIZE),)
+$(LIB_OUT)/bin/shmout: $(TOP)/tools/shmout.c $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $< $(LIB_A) $(SANFLAGS) -o $@
+endif
+$(LIB_OBJ)/tests/%: $(TOP)/tests/libshmout/%.c $(TOP)/tests/libshmout/testutil.h $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $< $(LIB_A) $(SANFLAGS) -o $@
+$(LIB_OBJ)/tests/gen_seeds: $(TOP)/tests/libshmout/fuzz/gen_seeds.c $(LIB_A) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $< $(LIB_A) $(SANFLAGS) -o $@
+$(FUZZ_BIN): $(TOP)/tests/libshmout/fuzz/fuzz_block.c $(LIB_SRCS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -I$(TOP)/libshmout $< $(LIB_SRCS) -o $@
+
+check-lib: $(LIB_OUT)/bin/shmout $(LIB_TESTS:%=$(LIB_OBJ)/tests/%)
+	@if command -v clang >/dev/null; then $(MAKE) --no-print-directory $(FUZZ_BIN); \
+	 else echo "clang not found: the fuzz test will be skipped"; fi
+	@SHMOUT_TOOL=$(LIB_OUT)/bin/shmout SHMOUT_TESTBIN=$(LIB_OBJ)/tests SHMOUT_FUZZBIN=$(FUZZ_BIN) \
+	 SHMOUT_SANITIZE='$(SANITIZE)' SHMOUT_WORK=$(LIB_OBJ)/work SHMOUT_WARN='$(C_WARN)' \
+	 sh $(TOP)/tests/libshmout/run_tests.sh
+
 # Long fuzzing, FUZZ_TIME seconds per target: the library's block validation, then the devices'
 # options against an FFmpeg built with ASan and libFuzzer's instrumentation (scripts/check-asan).
 FUZZ_TIME ?= 600
-fuzz: lib
-	@$(MAKE) --no-print-directory -C $(TOP)/libshmout fuzz O=$(B) FUZZ_TIME=$(FUZZ_TIME)
+fuzz: $(FUZZ_BIN)
+	rm -rf $(B)/obj/libshmout-fuzz/corpus && mkdir -p $(B)/obj/libshmout-fuzz/corpus
+	cp $(TOP)/tests/libshmout/fuzz/corpus/* $(B)/obj/libshmout-fuzz/corpus/
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) $(B)/obj/libshmout-fuzz/corpus
 	@$(TOP)/scripts/check-asan --no-tests --fuzz-time $(FUZZ_TIME)
+
+# Regenerates the committed seed corpus of the library's fuzz target with the library itself.
+fuzz-seeds: $(LIB_OBJ)/tests/gen_seeds
+	rm -rf $(TOP)/tests/libshmout/fuzz/corpus && mkdir -p $(TOP)/tests/libshmout/fuzz/corpus
+	$(LIB_OBJ)/tests/gen_seeds $(TOP)/tests/libshmout/fuzz/corpus
 
 # The benchmark (scripts/bench): shmout against a pipe, GStreamer's shm and the memcpy limit.
 # make bench QUICK=1: the short run. GStreamer is installed when missing (as root).
@@ -86,7 +149,7 @@ demo: all
 install: all
 	@$(MAKE) --no-print-directory -C $(TOP)/libshmout O=$(B) PREFIX="$(PREFIX)" install
 	@mkdir -p "$(DESTDIR)$(PREFIX)/bin"
-	@for p in ffmpeg ffprobe ffplay shmout-view; do \
+	@for p in ffmpeg ffprobe ffplay shmout shmout-view; do \
 	    [ ! -x "$(B)/bin/$$p" ] || install -m 755 "$(B)/bin/$$p" "$(DESTDIR)$(PREFIX)/bin/$$p"; done
 	@echo "installed into $(DESTDIR)$(PREFIX)"
 

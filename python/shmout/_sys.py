@@ -14,7 +14,7 @@ Memory model in CPython (§8, §11). Python has no atomics, so this module uses:
     slicing = memcpy) and the ctypes atomic calls happen in program order, which is exactly
     what the fences guarantee. On other architectures ``fence()`` also performs a seq_cst
     read-modify-write on a private word through libatomic (a barrier in practice on AArch64;
-    see the report: CPython offers no portable way to emit a pure ``dmb``).
+    CPython offers no portable way to emit a pure ``dmb``).
   * Without libatomic (or ctypes), aligned loads/stores fall back to ctypes' ``from_address``
     (one aligned ``memcpy`` of 4/8 bytes = one mov on x86-64 and AArch64, single-copy atomic
     in practice) and read-modify-writes become load+store (not atomic; only the advisory

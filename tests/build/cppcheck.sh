@@ -19,8 +19,8 @@ check_set() {
 }
 cd "$top"
 check_set "library, tool, viewer, examples, bench and test tools" -I "$top/libshmout" \
-    "$top"/libshmout/*.c "$top"/libshmout/tool/*.c "$top"/viewer/*.c "$top"/examples/*.c \
-    "$top"/scripts/bench/*.c "$top"/tests/tools/*.c "$top"/tests/reliability/*.c
+    "$top"/libshmout/*.c "$top"/tools/*.c "$top"/examples/*.c \
+    "$top"/scripts/bench/*.c "$top"/tests/tools/*.c
 check_set "the devices and the filter, with FFmpeg's headers" -DHAVE_AV_CONFIG_H -I "$FFMPEG_BUILD" \
     -I "$FFMPEG_TREE" -I "$top/libshmout" "$top"/libavdevice-shmout/libavdevice/*.c "$top"/libavdevice-shmout/libavfilter/*.c \
     "$top"/tests/ffmpeg/fuzz/*.c

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the shmout authors
 #
-# run_tests.sh - runs every libshmout test (called by "make -C libshmout
-# check", which sets the SHMOUT_* variables), counts the "ok"/"not ok"
-# lines they print and ends with the line "N passed, M failed".
+# run_tests.sh - runs every libshmout test (called by the top-level "make
+# check-lib", which builds them and sets the SHMOUT_* variables), counts the
+# "ok"/"not ok" lines they print and ends with the line "N passed, M failed".
 set -u
 T=$SHMOUT_TESTBIN
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -51,7 +51,7 @@ run() {
     fail=$((fail + n))
 }
 
-run compile sh -c "$SHMOUT_MAKE"
+run compile sh "$HERE/compile_checks.sh"
 run layout sh -c '"$0" >"$1" && python3 "$2" "$3" "$1"' "$T/test_layout" "$W/layout.txt" \
     "$HERE/test_layout.py" "$HERE/../../docs/PROTOCOL.md"
 run unit "$T/test_unit"

@@ -4,7 +4,7 @@
 # soak.py: the fault and load scenarios of tests/reliability/soak.sh (short, in make check) and
 # make soak (long). Frames come from `soak gen` through the real `ffmpeg -f shmout` path, or from
 # `soak storm` (a libshmout writer changing size and format); every reader checks every frame it
-# accepts against the oracle in soak.c, byte for byte.
+# accepts against the oracle in tests/tools/soak.c, byte for byte.
 #
 #   soak  - 1 writer, 8 readers: every/latest, fast, slow, stalled (SIGSTOP), killed and restarted,
 #           and ffmpeg -f shmin. No bad frame; counters add up (seen + skipped = published);
@@ -477,7 +477,7 @@ def scenario_growth_kill(rounds):
 def main():
     global A
     p = argparse.ArgumentParser()
-    p.add_argument("--soak", required=True, help="the soak program (soak.c)")
+    p.add_argument("--soak", required=True, help="the soak program (tests/tools/soak.c)")
     p.add_argument("--ffmpeg", required=True)
     p.add_argument("--tool", required=True, help="the shmout tool")
     p.add_argument("--tmp", required=True)

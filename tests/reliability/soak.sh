@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Copyright (c) 2026 the shmout authors
 #
-# soak.sh: faults and load through the real paths (tests/reliability/soak.py drives them; soak.c
-# holds the frame oracle, its checking readers and a resizing writer):
+# soak.sh: faults and load through the real paths (tests/reliability/soak.py drives them;
+# tests/tools/soak.c holds the frame oracle, its checking readers and a resizing writer):
 #   soak         1 writer (`ffmpeg -f shmout`) and 8 readers: every/latest, fast, slow, SIGSTOPped,
 #                killed and restarted, and `ffmpeg -f shmin`; no bad frame, seen + skipped =
 #                published, no memory growth. Before it, the writer's rate at full speed (1080p
@@ -19,8 +19,8 @@
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${FFMPEG:?}" "${B:?}" "${SHMOUT_TOOL:?}"
 here=$(cd "$(dirname "$0")" && pwd)
-${CC:-cc} -std=c11 -Wall -Wextra -O2 -I"$B/include/shmout" "$here/soak.c" "$B/lib/libshmout.a" \
-    -pthread -o "$T/soak" || { fail "build tests/reliability/soak.c"; finish; exit; }
+${CC:-cc} -std=c11 -Wall -Wextra -O2 -I"$B/include/shmout" "$here/../tools/soak.c" "$B/lib/libshmout.a" \
+    -pthread -o "$T/soak" || { fail "build tests/tools/soak.c"; finish; exit; }
 if [ "${SHMOUT_SOAK:-}" = long ]; then
     set -- --frames 1000000 --kills 50 --storm-frames 100000 --rate-rounds 7 --rate-frames 6000 --assert-rate
 else

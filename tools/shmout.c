@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 the shmout authors
  *
- * shmout_tool.c - the "shmout" command: list, inspect, toggle, remove and
+ * shmout.c - the "shmout" command: list, inspect, toggle, remove and
  * watch shared-memory blocks, plus a test writer that publishes a known
  * pattern. Exit status: 0 ok, 1 runtime error, 2 usage error.
  */
