@@ -19,14 +19,13 @@
  * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
  */
 
-/* Error translation, block listing and frame geometry for the shm devices. */
+/* Error translation, block listing and frame layout for the shm devices. */
 
 #include <stdlib.h>
 
 #include "libavutil/avstring.h"
 #include "libavutil/imgutils.h"
 #include "libavutil/mem.h"
-#include "libavutil/pixdesc.h"
 #include "shmdev_common.h"
 
 int ff_shmdev_error(void *logctx, int err, const char *what)
@@ -76,63 +75,44 @@ int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list)
     return ret < 0 ? ret : 0;
 }
 
-int ff_shmdev_geometry_from_frame(void *logctx, const AVFrame *frame,
-                                  struct shmout_geometry *g)
+int ff_shmdev_layout(struct shmout_geometry *g, enum AVPixelFormat fmt, int packed_bpp,
+                     int width, int height)
 {
-    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(frame->format);
-    const char *name = av_get_pix_fmt_name(frame->format);
-    ptrdiff_t linesizes[4];
-    size_t sizes[4];
-    int ls[4], i, ret;
-    uint64_t offset = 0;
+    int linesize[4] = { 0 }, rows[4] = { 0 }, ret;
+    uint64_t offset = 0, end = 0;
 
-    if (!desc || !name || (desc->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM |
-                                          AV_PIX_FMT_FLAG_PAL))) {
-        av_log(logctx, AV_LOG_ERROR, "Pixel format %s cannot be stored in a shared-memory block: "
-               "convert it first (e.g. -pix_fmt rgba)\n", name ? name : "none");
-        return AVERROR(EINVAL);
-    }
-    if (strlen(name) >= sizeof(g->pix_fmt_name)) {
-        av_log(logctx, AV_LOG_ERROR, "Pixel format name %s is too long for the block header\n", name);
-        return AVERROR(EINVAL);
-    }
-    if ((ret = av_image_fill_linesizes(ls, frame->format, frame->width)) < 0)
-        return ret;
-    for (i = 0; i < 4; i++)
-        linesizes[i] = ls[i];
-    if ((ret = av_image_fill_plane_sizes(sizes, frame->format, frame->height, linesizes)) < 0)
-        return ret;
+    if (packed_bpp) {
+        linesize[0] = width * packed_bpp;
+        rows[0]     = height;
+    } else {
+        ptrdiff_t linesizes[4];
+        size_t sizes[4];
 
-    memset(g, 0, sizeof(*g));
-    g->width  = frame->width;
-    g->height = frame->height;
-    g->pix_fmt = shmout_pix_fmt_from_name(name);
-    av_strlcpy(g->pix_fmt_name, name, sizeof(g->pix_fmt_name));
-    for (i = 0; i < 4 && sizes[i]; i++) {
-        g->plane_offset[i]    = offset;
-        g->plane_linesize[i]  = ls[i];
-        g->plane_bytewidth[i] = ls[i];
-        g->plane_height[i]    = sizes[i] / ls[i];
-        offset = FFALIGN(offset + sizes[i], SHMOUT_PLANE_ALIGN);
+        if ((ret = av_image_fill_linesizes(linesize, fmt, width)) < 0)
+            return ret;
+        for (int i = 0; i < 4; i++)
+            linesizes[i] = linesize[i];
+        if ((ret = av_image_fill_plane_sizes(sizes, fmt, height, linesizes)) < 0)
+            return ret;
+        for (int i = 0; i < 4 && sizes[i]; i++)
+            rows[i] = sizes[i] / linesize[i];
     }
-    g->nb_planes = i;
-    g->frame_bytes = g->plane_offset[i - 1] + sizes[i - 1];
-    if (frame->sample_aspect_ratio.num > 0 && frame->sample_aspect_ratio.den > 0) {
-        AVRational dar;
-        g->sar_num = frame->sample_aspect_ratio.num;
-        g->sar_den = frame->sample_aspect_ratio.den;
-        av_reduce(&dar.num, &dar.den, (int64_t)frame->width * g->sar_num,
-                  (int64_t)frame->height * g->sar_den, INT32_MAX);
-        g->dar_num = dar.num;
-        g->dar_den = dar.den;
-    }
-    g->color.range           = frame->color_range;
-    g->color.matrix          = frame->colorspace;
-    g->color.primaries       = frame->color_primaries;
-    g->color.transfer        = frame->color_trc;
-    g->color.chroma_location = frame->chroma_location;
+    g->width  = width;
+    g->height = height;
+    g->nb_planes = 0;
+    for (int i = 0; i < 4; i++) {
+        int used = rows[i] > 0;
 
-    if ((ret = shmout_geometry_check(g, 0)) < 0)
-        return ff_shmdev_error(logctx, ret, "Invalid frame geometry");
+        g->plane_offset[i]    = used ? offset : 0;
+        g->plane_linesize[i]  = used ? linesize[i] : 0;
+        g->plane_bytewidth[i] = used ? linesize[i] : 0;
+        g->plane_height[i]    = rows[i];
+        if (used) {
+            g->nb_planes = i + 1;
+            end    = offset + (uint64_t)linesize[i] * rows[i];
+            offset = FFALIGN(end, SHMOUT_PLANE_ALIGN);
+        }
+    }
+    g->frame_bytes = end;
     return 0;
 }

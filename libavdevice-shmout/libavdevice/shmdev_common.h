@@ -21,15 +21,15 @@
 
 /*
  * What both devices need from the protocol library in FFmpeg terms: error
- * translation, the block list for -sinks/-sources, the mapping between an
- * AVFrame and a block geometry, and the series differences of the
- * (de)muxer structs.
+ * translation, the block list for -sinks/-sources, the plane layout of a
+ * frame in a block, and the series differences of the (de)muxer structs.
  */
 
 #ifndef AVDEVICE_SHMDEV_COMMON_H
 #define AVDEVICE_SHMDEV_COMMON_H
 
 #include "libavutil/frame.h"
+#include "libavutil/pixfmt.h"
 #include "libavutil/version.h"
 #include "libavformat/avformat.h"
 #include "libavformat/version.h"
@@ -67,12 +67,13 @@ int ff_shmdev_error(void *logctx, int err, const char *what);
 int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list);
 
 /**
- * Describe the layout a frame of this size and format takes in a block:
- * planes packed one after the other, rows tightly packed as in rawvideo,
- * plane starts aligned to SHMOUT_PLANE_ALIGN. Colour properties and aspect
- * come from the frame.
+ * The planes of a width x height frame in a block, the layout both devices use: planes one
+ * after the other, rows tightly packed as in rawvideo, plane starts aligned to
+ * SHMOUT_PLANE_ALIGN. packed_bpp > 0 describes a format the device packs itself instead
+ * (shmdev_pack.h): one plane of width * packed_bpp bytes a row. Sets width, height,
+ * nb_planes, the plane arrays (unused planes zero) and frame_bytes.
  */
-int ff_shmdev_geometry_from_frame(void *logctx, const AVFrame *frame,
-                                  struct shmout_geometry *g);
+int ff_shmdev_layout(struct shmout_geometry *g, enum AVPixelFormat fmt, int packed_bpp,
+                     int width, int height);
 
 #endif /* AVDEVICE_SHMDEV_COMMON_H */

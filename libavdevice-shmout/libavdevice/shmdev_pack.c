@@ -23,7 +23,7 @@
 
 #include <string.h>
 
-#include "libavutil/avstring.h"
+#include "libavutil/bprint.h"
 #include "libavutil/intfloat.h"
 #include "libavutil/intreadwrite.h"
 #include "libavutil/macros.h"
@@ -90,11 +90,20 @@ const ShmDevTopFormat *ff_shmdev_ffmpeg_format(const char *name)
     return find_format(ffmpeg_formats, FF_ARRAY_ELEMS(ffmpeg_formats), name);
 }
 
-void ff_shmdev_top_format_names(char *buf, size_t size)
+static void format_names(AVBPrint *bp, const ShmDevTopFormat *list, int nb)
 {
-    buf[0] = 0;
-    for (size_t i = 0; i < FF_ARRAY_ELEMS(top_formats); i++)
-        av_strlcatf(buf, size, "%s%s", i ? " " : "", top_formats[i].name);
+    for (int i = 0; i < nb; i++)
+        av_bprintf(bp, "%s%s", i ? " " : "", list[i].name);
+}
+
+void ff_shmdev_top_format_names(AVBPrint *bp)
+{
+    format_names(bp, top_formats, FF_ARRAY_ELEMS(top_formats));
+}
+
+void ff_shmdev_ffmpeg_format_names(AVBPrint *bp)
+{
+    format_names(bp, ffmpeg_formats, FF_ARRAY_ELEMS(ffmpeg_formats));
 }
 
 int ff_shmdev_pack_pixel_size(const ShmDevTopFormat *f)

@@ -33,6 +33,7 @@
 
 #include <stdint.h>
 
+#include "libavutil/bprint.h"
 #include "libavutil/frame.h"
 #include "libavutil/pixfmt.h"
 
@@ -60,8 +61,11 @@ const ShmDevTopFormat *ff_shmdev_top_format(const char *name);
 /** The packing route of an FFmpeg pixel format swscale cannot write itself, or NULL. */
 const ShmDevTopFormat *ff_shmdev_ffmpeg_format(const char *name);
 
-/** Write the names of all TouchDesigner-style formats, separated by spaces, into buf. */
-void ff_shmdev_top_format_names(char *buf, size_t size);
+/** The names of the TouchDesigner-style formats, separated by spaces. */
+void ff_shmdev_top_format_names(AVBPrint *bp);
+
+/** The names of the FFmpeg pixel formats ff_shmdev_ffmpeg_format() knows, separated by spaces. */
+void ff_shmdev_ffmpeg_format_names(AVBPrint *bp);
 
 /** Bytes one pixel takes once packed (0 for SHMDEV_ELEM_NONE). */
 int ff_shmdev_pack_pixel_size(const ShmDevTopFormat *f);

@@ -29,7 +29,6 @@
  * Usage: ffmpeg -f shmin -i NAME ...   ffplay -f shmin -mode latest NAME
  */
 
-#include "libavutil/imgutils.h"
 #include "libavutil/internal.h"
 #include "libavutil/mem.h"
 #include "libavutil/opt.h"
@@ -104,23 +103,17 @@ static int shmin_wait(AVFormatContext *s, int64_t timeout)
  */
 static int shmin_check_layout(AVFormatContext *s, const struct shmout_geometry *g, enum AVPixelFormat fmt)
 {
-    ptrdiff_t linesizes[4];
-    size_t sizes[4];
-    int ls[4], i;
+    struct shmout_geometry want;
+    unsigned i;
 
-    if (av_image_fill_linesizes(ls, fmt, g->width) < 0)
-        goto bad;
-    for (i = 0; i < 4; i++)
-        linesizes[i] = ls[i];
-    if (av_image_fill_plane_sizes(sizes, fmt, g->height, linesizes) < 0)
-        goto bad;
-    for (i = 0; i < 4 && sizes[i]; i++)
-        if ((unsigned)i >= g->nb_planes || g->plane_bytewidth[i] != (unsigned)ls[i] ||
-            g->plane_height[i] != sizes[i] / ls[i])
-            goto bad;
-    if ((unsigned)i == g->nb_planes)
-        return 0;
-bad:
+    if (ff_shmdev_layout(&want, fmt, 0, g->width, g->height) >= 0 && want.nb_planes == g->nb_planes) {
+        for (i = 0; i < want.nb_planes; i++)
+            if (want.plane_bytewidth[i] != g->plane_bytewidth[i] ||
+                want.plane_height[i] != g->plane_height[i])
+                break;
+        if (i == want.nb_planes)
+            return 0;
+    }
     av_log(s, AV_LOG_ERROR, "Block '%s' is corrupt: its planes do not fit a %ux%u %s frame\n",
            s->url, g->width, g->height, g->pix_fmt_name);
     return AVERROR_INVALIDDATA;

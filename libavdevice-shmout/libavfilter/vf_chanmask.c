@@ -39,9 +39,9 @@
 #include "libavutil/intreadwrite.h"
 #include "libavutil/opt.h"
 #include "libavutil/pixdesc.h"
-#include "libavutil/version.h"
 #include "version_major.h"
 #include "avfilter.h"
+#include "formats.h"
 #if LIBAVFILTER_VERSION_MAJOR >= 10
 #include "filters.h"
 #else
@@ -92,58 +92,40 @@ static const AVOption chanmask_options[] = {
 
 AVFILTER_DEFINE_CLASS(chanmask);
 
-/* Formats without chroma subsampling whose components are R, G, B[, A] or
- * grey[, alpha]; the padding of rgb0, x2rgb10 etc. is copied unchanged. */
-static const enum AVPixelFormat pix_fmts[] = {
-    AV_PIX_FMT_RGB24,     AV_PIX_FMT_BGR24,
-    AV_PIX_FMT_RGBA,      AV_PIX_FMT_BGRA,      AV_PIX_FMT_ARGB,      AV_PIX_FMT_ABGR,
-    AV_PIX_FMT_RGB0,      AV_PIX_FMT_BGR0,      AV_PIX_FMT_0RGB,      AV_PIX_FMT_0BGR,
-    AV_PIX_FMT_RGB48LE,   AV_PIX_FMT_RGB48BE,   AV_PIX_FMT_BGR48LE,   AV_PIX_FMT_BGR48BE,
-    AV_PIX_FMT_RGBA64LE,  AV_PIX_FMT_RGBA64BE,  AV_PIX_FMT_BGRA64LE,  AV_PIX_FMT_BGRA64BE,
-    AV_PIX_FMT_X2RGB10LE, AV_PIX_FMT_X2RGB10BE, AV_PIX_FMT_X2BGR10LE, AV_PIX_FMT_X2BGR10BE,
-    AV_PIX_FMT_GBRP,      AV_PIX_FMT_GBRAP,
-    AV_PIX_FMT_GBRP9LE,   AV_PIX_FMT_GBRP9BE,   AV_PIX_FMT_GBRP10LE,  AV_PIX_FMT_GBRP10BE,
-    AV_PIX_FMT_GBRP12LE,  AV_PIX_FMT_GBRP12BE,  AV_PIX_FMT_GBRP14LE,  AV_PIX_FMT_GBRP14BE,
-    AV_PIX_FMT_GBRP16LE,  AV_PIX_FMT_GBRP16BE,
-    AV_PIX_FMT_GBRAP10LE, AV_PIX_FMT_GBRAP10BE, AV_PIX_FMT_GBRAP12LE, AV_PIX_FMT_GBRAP12BE,
-    AV_PIX_FMT_GBRAP16LE, AV_PIX_FMT_GBRAP16BE,
-    AV_PIX_FMT_GBRPF32LE, AV_PIX_FMT_GBRPF32BE, AV_PIX_FMT_GBRAPF32LE, AV_PIX_FMT_GBRAPF32BE,
-    AV_PIX_FMT_GRAY8,
-    AV_PIX_FMT_GRAY9LE,   AV_PIX_FMT_GRAY9BE,   AV_PIX_FMT_GRAY10LE,  AV_PIX_FMT_GRAY10BE,
-    AV_PIX_FMT_GRAY12LE,  AV_PIX_FMT_GRAY12BE,  AV_PIX_FMT_GRAY14LE,  AV_PIX_FMT_GRAY14BE,
-    AV_PIX_FMT_GRAY16LE,  AV_PIX_FMT_GRAY16BE,  AV_PIX_FMT_GRAYF32LE, AV_PIX_FMT_GRAYF32BE,
-    AV_PIX_FMT_YA8,       AV_PIX_FMT_YA16LE,    AV_PIX_FMT_YA16BE,
-    /* formats added after FFmpeg 5.1, by the libavutil version that added them */
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 33, 101)
-    AV_PIX_FMT_RGBAF16LE, AV_PIX_FMT_RGBAF16BE,
-#endif
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(57, 37, 100)
-    AV_PIX_FMT_RGBF32LE,  AV_PIX_FMT_RGBF32BE,  AV_PIX_FMT_RGBAF32LE, AV_PIX_FMT_RGBAF32BE,
-#endif
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(58, 27, 100)
-    AV_PIX_FMT_GBRAP14LE, AV_PIX_FMT_GBRAP14BE,
-#endif
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(59, 43, 100)
-    AV_PIX_FMT_RGBF16LE,  AV_PIX_FMT_RGBF16BE,
-#endif
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(59, 44, 100)
-    AV_PIX_FMT_RGB96LE,   AV_PIX_FMT_RGB96BE,   AV_PIX_FMT_RGBA128LE, AV_PIX_FMT_RGBA128BE,
-#endif
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(59, 55, 100)
-    AV_PIX_FMT_GBRPF16LE, AV_PIX_FMT_GBRPF16BE, AV_PIX_FMT_GBRAPF16LE, AV_PIX_FMT_GBRAPF16BE,
-    AV_PIX_FMT_GRAYF16LE, AV_PIX_FMT_GRAYF16BE,
-#endif
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(59, 58, 100)
-    AV_PIX_FMT_GRAY32LE,  AV_PIX_FMT_GRAY32BE,
-#endif
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(59, 59, 100)
-    AV_PIX_FMT_YAF16LE,   AV_PIX_FMT_YAF16BE,   AV_PIX_FMT_YAF32LE,   AV_PIX_FMT_YAF32BE,
-#endif
-#if LIBAVUTIL_VERSION_INT >= AV_VERSION_INT(59, 60, 100)
-    AV_PIX_FMT_GBRAP32LE, AV_PIX_FMT_GBRAP32BE,
-#endif
-    AV_PIX_FMT_NONE
-};
+/**
+ * Formats without chroma subsampling whose components are R, G, B[, A] or
+ * grey[, alpha], each at least 8 bits deep (so one pixel's bits are whole
+ * bytes of its planes); the padding of rgb0, x2rgb10, gbrp10msb etc. is
+ * copied unchanged. Derived from pixdesc, so every series offers all the
+ * formats it has.
+ */
+static int is_supported(const AVPixFmtDescriptor *desc)
+{
+    if (desc->flags & (AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM |
+                       AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BAYER) ||
+        desc->log2_chroma_w || desc->log2_chroma_h)
+        return 0;
+    if (desc->flags & AV_PIX_FMT_FLAG_RGB ? desc->nb_components < 3 : desc->nb_components > 2)
+        return 0;
+    for (int c = 0; c < desc->nb_components; c++)
+        if (desc->comp[c].depth < 8 || desc->comp[c].step > MAX_STEP)
+            return 0;
+    return 1;
+}
+
+/* query_func (not query_func2, which 5.1 lacks) works in every series. */
+static int query_formats(AVFilterContext *ctx)
+{
+    AVFilterFormats *formats = NULL;
+    const AVPixFmtDescriptor *desc = NULL;
+    int ret;
+
+    while ((desc = av_pix_fmt_desc_next(desc)))
+        if (is_supported(desc) &&
+            (ret = ff_add_format(&formats, av_pix_fmt_desc_get_id(desc))) < 0)
+            return ret;
+    return ff_set_common_formats(ctx, formats);
+}
 
 static void mask_to_str(char *buf, size_t size, int mask)
 {
@@ -261,14 +243,8 @@ static int config_input(AVFilterLink *inlink)
     if (!s->desc)
         return AVERROR_BUG;
     s->nb_planes = av_pix_fmt_count_planes(inlink->format);
-    for (int c = 0; c < s->desc->nb_components; c++) {
-        const AVComponentDescriptor *comp = &s->desc->comp[c];
-        if (comp->step > MAX_STEP || s->desc->log2_chroma_w || s->desc->log2_chroma_h) {
-            av_log(ctx, AV_LOG_ERROR, "Unsupported pixel format %s.\n", s->desc->name);
-            return AVERROR(EINVAL);
-        }
-        s->step[comp->plane] = comp->step;
-    }
+    for (int c = 0; c < s->desc->nb_components; c++)
+        s->step[s->desc->comp[c].plane] = s->desc->comp[c].step;
     s->built_mask = -1;
     return 0;
 }
@@ -398,6 +374,6 @@ const AVFilter ff_vf_chanmask = {
     .init            = init,
     FILTER_INPUTS(chanmask_inputs),
     FILTER_OUTPUTS(chanmask_outputs),
-    FILTER_PIXFMTS_ARRAY(pix_fmts),
+    FILTER_QUERY_FUNC(query_formats),
     .process_command = process_command,
 };

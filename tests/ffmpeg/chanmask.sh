@@ -105,7 +105,13 @@ FORMATS="rgba bgra argb abgr rgb0 bgr0 0rgb 0bgr rgb24 bgr24 gbrp gbrap
 rgb48le bgr48le rgba64le bgra64le rgba64be gbrp10le gbrp16le gbrap10le gbrap16le gbrap16be
 gray gray10le gray16le gray16be ya8 ya16le grayf32le gbrpf32le gbrapf32le
 rgbaf32le rgbf32le rgbaf16le x2rgb10le x2bgr10le
-gbrpf16le gbrapf16le grayf16le yaf32le rgb96le rgba128le gray32le gbrap32le"
+gbrpf16le gbrapf16le grayf16le yaf32le rgb96le rgba128le gray32le gbrap32le
+gbrp10msble gbrp12msble gbrp10msbbe gbrp12msbbe
+bgr48be bgra64be rgb48be rgb96be rgba128be rgbaf16be rgbaf32be rgbf16le rgbf16be rgbf32be
+x2bgr10be x2rgb10be gbrp9le gbrp9be gbrp10be gbrp12le gbrp12be gbrp14le gbrp14be gbrp16be
+gbrap10be gbrap12le gbrap12be gbrap14le gbrap14be gbrap32be gbrpf16be gbrpf32be gbrapf16be
+gbrapf32be gray9le gray9be gray10be gray12le gray12be gray14le gray14be gray32be grayf16be
+grayf32be ya16be yaf16le yaf16be yaf32be"
 MASKS="r g+b r+g+b a r+a none all"
 
 for fmt in $FORMATS; do
@@ -151,6 +157,27 @@ for fmt in $FORMATS; do
         ok "$name equals oracle ($how)"
     done
 done
+
+# ---- the formats chanmask takes are exactly the ones tested above -------------
+# chanmask derives its formats from pixdesc. For every pixel format of this build, a raw frame
+# of it goes into chanmask; the filter logs the format it got ("mask:r fmt:X"): X itself when
+# it takes X, another format when FFmpeg had to convert first.
+taken=
+for fmt in $(awk 'f { print $2 } /^-----/ { f = 1 }' "$TMP/pix_fmts"); do
+    "$FFMPEG" -nostdin -hide_banner -v verbose -f rawvideo -pixel_format "$fmt" -video_size 16x16 \
+        -i /dev/zero -frames:v 1 -vf chanmask=r -f null - 2>&1 | grep -q "mask:r fmt:$fmt\( \|\$\)" &&
+        taken="$taken $fmt"
+done
+tested=
+for fmt in $FORMATS; do has_pixfmt "$fmt" && tested="$tested $fmt"; done
+sorted() { printf '%s\n' $1 | sort; }
+if [ "$(sorted "$taken")" = "$(sorted "$tested")" ]; then
+    ok "chanmask takes exactly the $(sorted "$tested" | wc -l) formats tested against the oracle"
+else
+    fail "chanmask takes exactly the formats tested against the oracle" \
+        "taken, not tested: $(sorted "$taken" | grep -vxF "$(sorted "$tested")" | tr '\n' ' ')
+tested, not taken: $(sorted "$tested" | grep -vxF "$(sorted "$taken")" | tr '\n' ' ')"
+fi
 
 # ---- passthrough: full mask gives the input back ----------------------------
 for fmt in rgba gbrap16le ya8 rgb24 grayf32le; do

@@ -34,7 +34,8 @@ FLOAT_ONE = 0x3F800000
 
 
 def layout(fmt):
-    """Return dict: planar, dtype (unsigned, with byte order), chans, depth, kind."""
+    """Return dict: planar, dtype (unsigned, with byte order), chans, depth, kind, and for
+    formats with the value in the top bits of each word (gbrp10msb...) shift."""
     m = re.fullmatch(r'(x2rgb10|x2bgr10)(le|be)', fmt)
     if m:
         return dict(kind='x2', order=m.group(1)[2:5], dtype=('<' if m.group(2) == 'le' else '>') + 'u4')
@@ -65,18 +66,22 @@ def layout(fmt):
         'gbrpf16': (True, 'gbr', 'f16'), 'gbrapf16': (True, 'gbra', 'f16'),
         'gbrap32': (True, 'gbra', 32),
     }
+    shift = 0
     if base in table:
         planar, chans, depth = table[base]
     else:
-        m2 = re.fullmatch(r'(gbrp|gbrap|gray)(9|10|12|14|16)', base)
+        # gbrp10msb etc.: the value in the top bits of each 16-bit word, the rest padding
+        m2 = re.fullmatch(r'(gbrp|gbrap|gray)(9|10|12|14|16)(msb)?', base)
         if not m2:
             raise SystemExit('oracle.py: unknown format ' + fmt)
         planar = m2.group(1) != 'gray'
         chans = {'gbrp': 'gbr', 'gbrap': 'gbra', 'gray': 'r'}[m2.group(1)]
         depth = int(m2.group(2))
+        shift = 16 - depth if m2.group(3) else 0
     size = 4 if depth in (32, 'f32') else 2
     kind = 'float' if isinstance(depth, str) else 'int'
-    return dict(kind=kind, planar=planar, dtype=end + 'u%d' % size, chans=chans, depth=depth)
+    return dict(kind=kind, planar=planar, dtype=end + 'u%d' % size, chans=chans, depth=depth,
+                shift=shift)
 
 
 def frame_elems(L, w, h):
@@ -135,7 +140,11 @@ def apply(data, L, w, h, keep):
             v = channel_view(frame, L, w, h, ch)
             if v is None or ch in keep:
                 continue
-            v[:] = alpha_max(L) if ch == 'a' else 0
+            if L.get('shift'):     # msb formats: the value bits only, the padding kept
+                bits = ((1 << L['depth']) - 1) << L['shift']
+                v[:] = (v & ~bits & 0xFFFF) | ((alpha_max(L) << L['shift']) if ch == 'a' else 0)
+            else:
+                v[:] = alpha_max(L) if ch == 'a' else 0
     return out
 
 
@@ -150,7 +159,8 @@ def generate(L, w, h, n):
         if L['depth'] == 'f16':
             return vals.astype(dt.byteorder.replace('|', '=') + 'f2').view(dt)
         return vals.astype(dt.byteorder.replace('|', '=') + 'f4').view(dt)
-    return rng.integers(0, 1 << L['depth'], count, dtype=np.uint64).astype(dt)
+    bits = 16 if L.get('shift') else L['depth']     # msb formats: padding bits set too
+    return rng.integers(0, 1 << bits, count, dtype=np.uint64).astype(dt)
 
 
 def main(argv):
