@@ -316,3 +316,19 @@ def monotonic_ns():
 
 def realtime_ns():
     return time.time_ns()
+
+
+class Closeable:
+    """A resource that close() releases: on leaving a ``with`` block, and when collected."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass

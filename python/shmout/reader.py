@@ -182,7 +182,7 @@ def _readers_count(st):
     return n
 
 
-class Reader:
+class Reader(S.Closeable):
     """Reader of the block `name` (§10).
 
     ``timeout``: seconds to wait for the block to exist and be initialised; None or 0 = try
@@ -303,18 +303,6 @@ class Reader:
     def close(self):
         """Unmap everything and release the reader lock."""
         self._detach()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self._detach()
-        except Exception:
-            pass
 
     def _check_open(self):
         if self._prim is None:

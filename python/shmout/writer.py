@@ -129,7 +129,7 @@ class WriterFrame:
             v.release()
 
 
-class Writer:
+class Writer(S.Closeable):
     """Writer of the block `name` (§9).
 
     ``pix_fmt``: an FFmpeg name or code of §5's table. ``slots``: ring size 2..16.
@@ -517,18 +517,6 @@ class Writer:
         if getattr(self, "_fd", None) is not None:
             os.close(self._fd)      # releases the writer lock
             self._fd = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 class _FrameContext:
