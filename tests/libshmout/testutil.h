@@ -3,7 +3,8 @@
  *
  * testutil.h - tiny test harness shared by the libshmout test programs:
  * CHECK macros, TAP-style "ok"/"not ok" lines counted by run_tests.sh,
- * unique block names, and the self-checking frame pattern.
+ * unique block names, and the self-checking frame pattern (t_fill, t_verify: the
+ * frame oracle of tests/tools/frame_oracle.h, shared with tests/tools/soak.c).
  */
 #ifndef SHMOUT_TESTUTIL_H
 #define SHMOUT_TESTUTIL_H
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "shmout.h"
+#include "../tools/frame_oracle.h"
 
 static int t_case_failed, t_failed_total;
 
@@ -74,73 +76,6 @@ static inline void t_sleep_ms(int ms)
     struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
     nanosleep(&ts, NULL);
-}
-
-static inline uint64_t t_mix(uint64_t z)
-{
-    z += UINT64_C(0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
-/* Seed of plane p, row y of frame n with geometry g: every byte of a frame
- * depends on the frame number and on the geometry it was published with. */
-static inline uint64_t t_row_seed(const struct shmout_geometry *g, uint64_t n, unsigned p,
-                                  unsigned y)
-{
-    return t_mix(n * 0x100000001b3ULL ^ ((uint64_t)g->width << 40) ^
-                 ((uint64_t)g->height << 20) ^ ((uint64_t)g->pix_fmt << 8) ^
-                 ((uint64_t)p << 60) ^ ((uint64_t)y << 2));
-}
-
-/* Fill frame n: row bytes from a mixed stream; plane 0 row 0 starts with n. */
-static inline void t_fill(const struct shmout_geometry *g, uint8_t *const data[4],
-                          const int linesize[4], uint64_t n)
-{
-    unsigned p, y, x;
-
-    for (p = 0; p < g->nb_planes; p++)
-        for (y = 0; y < g->plane_height[p]; y++) {
-            uint8_t *row = data[p] + (size_t)y * (size_t)linesize[p];
-            uint64_t v = t_row_seed(g, n, p, y);
-            for (x = 0; x + 8 <= g->plane_bytewidth[p]; x += 8) {
-                memcpy(row + x, &v, 8);
-                v = t_mix(v);
-            }
-            for (; x < g->plane_bytewidth[p]; x++)
-                row[x] = (uint8_t)(v >> (8 * (x & 7)));
-        }
-    if (g->plane_bytewidth[0] >= 8)
-        memcpy(data[0], &n, 8);
-}
-
-/* 0 if the frame holds exactly frame n's pattern for geometry g. */
-static inline int t_verify(const struct shmout_geometry *g, const uint8_t *const data[4],
-                           const int linesize[4], uint64_t n)
-{
-    unsigned p, y, x;
-    uint64_t got;
-
-    if (g->plane_bytewidth[0] >= 8) {
-        memcpy(&got, data[0], 8);
-        if (got != n)
-            return -1;
-    }
-    for (p = 0; p < g->nb_planes; p++)
-        for (y = 0; y < g->plane_height[p]; y++) {
-            const uint8_t *row = data[p] + (size_t)y * (size_t)linesize[p];
-            uint64_t v = t_row_seed(g, n, p, y);
-            for (x = 0; x + 8 <= g->plane_bytewidth[p]; x += 8) {
-                if ((p || y || x) && memcmp(row + x, &v, 8))
-                    return -1;
-                v = t_mix(v);
-            }
-            for (; x < g->plane_bytewidth[p]; x++)
-                if (row[x] != (uint8_t)(v >> (8 * (x & 7))))
-                    return -1;
-        }
-    return 0;
 }
 
 /* Publish frame number (next) with the test pattern. */
