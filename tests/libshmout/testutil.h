@@ -11,6 +11,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -90,6 +91,24 @@ static inline int t_publish(shmout_writer *w)
         return ret;
     t_fill(g, data, linesize, shmout_writer_frames(w) + 1);
     return shmout_writer_publish(w, NULL);
+}
+
+/* The waiters word of the local block name's wait object (readers registered in
+ * shmout_reader_wait), or UINT32_MAX if it cannot be read. */
+static inline uint32_t t_waiters(const char *name)
+{
+    char obj[128], wobj[160];
+    uint32_t n = UINT32_MAX;
+    int fd;
+
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
+    snprintf(wobj, sizeof(wobj), "%s@w", obj);
+    fd = shm_open(wobj, O_RDONLY, 0);
+    if (fd >= 0 && pread(fd, &n, 4, 0) != 4)
+        n = UINT32_MAX;
+    if (fd >= 0)
+        close(fd);
+    return n;
 }
 
 /* Memory shared with forked children (results, flags). */
