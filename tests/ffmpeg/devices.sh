@@ -37,25 +37,19 @@ SRC="testsrc2=s=${W}x${H}:r=25"
 name=$(blockname rt)
 "$FFMPEG" -hide_banner -nostdin -loglevel error -f lavfi -i "$SRC" -frames:v $N -pix_fmt rgba -f rawvideo "$T/src.rgba"
 "$FFMPEG" -hide_banner -nostdin -loglevel error -f lavfi -i "$SRC" -frames:v $N -pix_fmt rgba -f framemd5 "$T/want.md5"
-mkfifo "$T/fifo"
-"$FFMPEG" -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt rgba -s ${W}x${H} -framerate 25 \
-    -i "$T/fifo" -f shmout "$name" 2>"$T/writer.err" &
-writer=$!
+feed_start "$T/fifo" "$T/writer.err" "$FFMPEG" -hide_banner -nostdin -loglevel error -f rawvideo \
+    -pix_fmt rgba -s ${W}x${H} -framerate 25 -i "$T/fifo" -f shmout "$name"
+writer=$feed_pid
 at_exit "kill $writer 2>/dev/null"
-exec 7>"$T/fifo"
-frame() { dd if="$T/src.rgba" bs=$((W * H * 4)) skip="$1" count=1 status=none >&7; }
-# wait_for COUNT SECONDS CMD...: poll CMD until it succeeds.
-wait_for() { n=$(($1 * 10)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
-frame 0
-wait_for 10 test -e "/dev/shm/shmout.u$(id -u).$name"
+feed_frame "$T/src.rgba" $((W * H * 4)) 0
+wait_for 10 block_exists "$name"
 "$FFMPEG" -hide_banner -nostdin -loglevel error -f shmin -timeout 10 -i "$name" -f framemd5 "$T/got.md5" \
     2>"$T/reader.err" 7>&- &
 reader=$!
 at_exit "kill $reader 2>/dev/null"
-wait_for 10 grep -q "shmout.*$name" "/proc/$reader/maps"
-i=1
-while [ $i -lt $N ]; do sleep 0.15; frame $i; i=$((i + 1)); done
-exec 7>&-
+wait_for 10 attached $reader "$name"
+feed_frames "$T/src.rgba" $((W * H * 4)) 1 $N 0.15
+feed_end
 wait $writer; wstatus=$?
 wait $reader; rstatus=$?
 [ $wstatus -eq 0 ] && ok "shmout wrote $N frames and exited cleanly" ||
@@ -63,8 +57,8 @@ wait $reader; rstatus=$?
 [ $rstatus -eq 0 ] && ok "shmin ended cleanly when the writer closed the block" ||
     fail "shmin ended cleanly when the writer closed the block" "$(cat "$T/reader.err")"
 # framemd5 lines: stream, dts, pts, duration, size, md5. Compare pts, size and md5.
-strip() { grep -v '^#' "$1" | awk -F', *' '{ print $3, $5, $6 }'; }
-if [ "$(strip "$T/got.md5")" = "$(strip "$T/want.md5")" ] && [ "$(strip "$T/want.md5" | wc -l)" -eq $N ]; then
+if [ "$(framemd5_lines "$T/got.md5")" = "$(framemd5_lines "$T/want.md5")" ] &&
+   [ "$(framemd5_lines "$T/want.md5" | wc -l)" -eq $N ]; then
     ok "all $N frames read back equal the source, pixels and pts"
 else
     fail "all $N frames read back equal the source, pixels and pts" "$(diff "$T/want.md5" "$T/got.md5")"

@@ -10,7 +10,6 @@
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${FFMPEG:?}" "${SHMOUT_TOOL:?}"
 
-wait_for() { n=$(($1 * 20)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done; return 1; }
 field() { "$SHMOUT_TOOL" info "$1" 2>/dev/null | awk -v k="$2:" '$1 == k { print $2 }'; }
 frames_above() { [ "$(field "$1" frames)" -gt "$2" ] 2>/dev/null; }
 
@@ -61,12 +60,10 @@ kill -INT $writer; wait $writer
 # A stalled input: one frame through a FIFO, then nothing. The last frame ages, the heartbeat
 # does not (the device refreshes it once a second). -fillmode and -filtertype reach the header.
 name=$(blockname stall)
-mkfifo "$T/fifo"
-"$FFMPEG" -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt rgba -s 8x8 -i "$T/fifo" \
-    -fillmode outside -filtertype nearest -f shmout "$name" &
-writer=$!
+feed_start "$T/fifo" /dev/stderr "$FFMPEG" -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt rgba \
+    -s 8x8 -i "$T/fifo" -fillmode outside -filtertype nearest -f shmout "$name"
+writer=$feed_pid
 at_exit "kill $writer 2>/dev/null"
-exec 7>"$T/fifo"
 head -c 256 /dev/zero >&7
 wait_for 10 frames_above "$name" 0
 sleep 2.5
@@ -77,6 +74,6 @@ age=$("$SHMOUT_TOOL" info "$name" | awk '/^last frame age:/ { print $4 }' | ms)
     fail "a stalled input keeps the heartbeat fresh" "$("$SHMOUT_TOOL" info "$name")"
 "$SHMOUT_TOOL" info "$name" | grep -Eq "^fill mode: +outside$" && "$SHMOUT_TOOL" info "$name" | grep -Eq "^smoothness: +nearest$" &&
     ok "-fillmode and -filtertype reach the block's viewer hints" || fail "-fillmode and -filtertype reach the block's viewer hints" "$("$SHMOUT_TOOL" info "$name")"
-exec 7>&-
+feed_end
 wait $writer
 finish
