@@ -43,7 +43,8 @@ kill -INT $writer
 wait $writer
 st=$(field "$name" status)
 [ "$st" = closed ] && ok "Ctrl-C leaves the block closed" || fail "Ctrl-C leaves the block closed" "status: $st"
-"$SHMOUT_TOOL" ls | grep -q "^$name .* stale " && fail "no stale block after Ctrl-C" || ok "no stale block after Ctrl-C"
+"$SHMOUT_TOOL" ls | grep -Eq "^$name +local +closed " && ok "no stale block after Ctrl-C: ls lists it closed" ||
+    fail "no stale block after Ctrl-C: ls lists it closed" "$("$SHMOUT_TOOL" ls 2>&1)"
 
 name=$(blockname inact)
 "$FFMPEG" -hide_banner -nostdin -loglevel error -re -f lavfi -i testsrc2=s=64x48:r=25 -t 60 -active 0 -f shmout "$name" &
