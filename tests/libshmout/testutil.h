@@ -44,12 +44,27 @@ static int t_case_failed, t_failed_total;
         } \
     } while (0)
 
+/* The line of a test case that ran: ok unless a check failed. */
+static inline void t_report(const char *name)
+{
+    printf("%s - %s\n", t_case_failed ? "not ok" : "ok", name);
+    fflush(stdout);
+    t_failed_total += t_case_failed;
+}
+
 #define RUN(fn) do { \
         t_case_failed = 0; \
         fn(); \
-        printf("%s - %s\n", t_case_failed ? "not ok" : "ok", #fn); \
-        fflush(stdout); \
-        t_failed_total += t_case_failed; \
+        t_report(#fn); \
+    } while (0)
+
+/* The reader r's acquire into the view *v gives frame n, with frame n's pattern (t_fill). */
+#define CHECK_FRAME(r, v, n) do { \
+        int acquired_ = shmout_reader_acquire(r, v); \
+        CHECK_EQ(acquired_, 0); \
+        CHECK_EQ((v)->meta.frame_number, n); \
+        if (acquired_ == 0) \
+            CHECK_EQ(t_verify(&(v)->geometry, (v)->data, (v)->linesize, n), 0); \
     } while (0)
 
 #define SKIP(fn, why) printf("ok - %s # SKIP %s\n", #fn, why)
