@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -123,8 +124,11 @@ class Bench:
             time.sleep(0.02)
         r = subprocess.run([os.path.join(self.tools, "gstread"), sock, caps, str(n), str(ow * 4), PIXEL],
                            capture_output=True, text=True, timeout=300)
-        w_proc.kill()
-        _, _, wru = os.wait4(w_proc.pid, 0)
+        # os.kill, not Popen.kill: that polls first and may reap the writer, whose rusage
+        # wait4 then can no longer get (ECHILD).
+        os.kill(w_proc.pid, signal.SIGKILL)
+        _, status, wru = os.wait4(w_proc.pid, 0)
+        w_proc.returncode = os.waitstatus_to_exitcode(status)
         return reader_row("gstreamer", res, case, n, json.loads(r.stdout.strip().splitlines()[-1]), wru)
 
     def limit(self, res, case):
