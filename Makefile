@@ -96,7 +96,8 @@ $(LIB_OUT)/bin/shmout: $(TOP)/tools/shmout.c $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $< $(LIB_A) $(SANFLAGS) -o $@
 endif
-$(LIB_OBJ)/tests/%: $(TOP)/tests/libshmout/%.c $(TOP)/tests/libshmout/testutil.h $(LIB_A) $(LIB_HDRS)
+$(LIB_OBJ)/tests/%: $(TOP)/tests/libshmout/%.c $(TOP)/tests/libshmout/testutil.h \
+    $(TOP)/tests/tools/frame_oracle.h $(TOP)/tests/tools/corrupt_fields.h $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $< $(LIB_A) $(SANFLAGS) -o $@
 $(LIB_OBJ)/tests/gen_seeds: $(TOP)/tests/libshmout/fuzz/gen_seeds.c $(LIB_A) $(LIB_HDRS)

@@ -11,8 +11,10 @@ ratios, since absolute times on a shared machine are not stable and ratios are:
 Every reader checks every byte of every frame against the pixel the source produces (opaque
 black), so no transport wins by not reading. Cases: rgba passthrough, yuv420p -> rgba, and a
 2x downscale with inputfiltertype linear, at 1280x720, 1920x1080 and 3840x2160; shmout with both
-downloadtype values. Also: publish-to-wake-up latency (a waiting reader, paced writer), CPU
-seconds per frame of writer and reader, the writer's peak RSS and the block's size.
+downloadtype values. Also: publish-to-wake-up latency (a waiting reader, paced writer: median,
+99th percentile and the slowest wake-up), the cost of a libshmout publish alone without a reader
+and with one waiting (benchtool publish), CPU seconds per frame of writer and reader, the
+writer's peak RSS and the block's size.
 
     python3 scripts/bench/bench.py --bin BUILD/bin --tools DIR --out BUILD/bench [--quick]
 """
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -121,8 +124,11 @@ class Bench:
             time.sleep(0.02)
         r = subprocess.run([os.path.join(self.tools, "gstread"), sock, caps, str(n), str(ow * 4), PIXEL],
                            capture_output=True, text=True, timeout=300)
-        w_proc.kill()
-        _, _, wru = os.wait4(w_proc.pid, 0)
+        # os.kill, not Popen.kill: that polls first and may reap the writer, whose rusage
+        # wait4 then can no longer get (ECHILD).
+        os.kill(w_proc.pid, signal.SIGKILL)
+        _, status, wru = os.wait4(w_proc.pid, 0)
+        w_proc.returncode = os.waitstatus_to_exitcode(status)
         return reader_row("gstreamer", res, case, n, json.loads(r.stdout.strip().splitlines()[-1]), wru)
 
     def limit(self, res, case):
@@ -138,7 +144,17 @@ class Bench:
         writer = self.source(w, h, "rgba", n + 30, rate=60, realtime=True) + ["-downloadtype", download, "-f", "shmout", name]
         got, _ = run_pair(writer, [os.path.join(self.tools, "benchtool"), "latency", name, str(n)])
         subprocess.run([os.path.join(self.bin, "shmout"), "rm", name], capture_output=True)
-        return {"downloadtype": download, "frames": got["frames"], "median_us": got["median_us"], "p99_us": got["p99_us"]}
+        return {"downloadtype": download, "frames": got["frames"], "median_us": got["median_us"], "p99_us": got["p99_us"],
+                "max_us": got["max_us"]}
+
+    def publish_cost(self):
+        """ns per begin_frame + publish (64x64 rgba, no pixel writes), no reader and one waiting."""
+        n = 50000 if self.quick else 200000
+        r = subprocess.run([os.path.join(self.tools, "benchtool"), "publish", self.name(), str(n)],
+                           capture_output=True, text=True, timeout=300)
+        if r.returncode != 0:
+            raise RuntimeError("benchtool publish failed: %s" % r.stderr.strip())
+        return json.loads(r.stdout)
 
     def profile(self):
         """perf profile of the writer (1920x1080 rgba passthrough, a reader attached), if perf works."""
@@ -170,7 +186,7 @@ class Bench:
                     print("bench: %-18s %-6s %-16s %8.1f fps" % (r["transport"], res, case, r["fps"]), file=sys.stderr)
                 self.results += rows
         lat = [self.latency("immediate"), self.latency("nextframe")]
-        return self.results, lat, self.profile()
+        return self.results, lat, self.publish_cost(), self.profile()
 
 
 def ratio(a, b):
@@ -214,7 +230,7 @@ def targets(by, keys, lat):
     return rows
 
 
-def report(results, lat, prof, out, gst, quick):
+def report(results, lat, pub, prof, out, gst, quick):
     by = {(r["transport"], r["res"], r["case"]): r for r in results}
     lines = ["# shmout benchmark%s" % (" (quick)" if quick else ""), "",
              "One run of `make bench%s` on this machine. Every reader checks every byte of every frame "
@@ -242,9 +258,14 @@ def report(results, lat, prof, out, gst, quick):
     for why in sorted(missed):
         lines += ["", "Why not (%s): %s." % (why, WHY[why])]
     lines += ["", "## Latency (1920x1080 rgba at 60 frames/s, publish to the reader's wake-up)", "",
-              "| downloadtype | frames | median | 99th percentile |", "| --- | --- | --- | --- |"]
+              "| downloadtype | frames | median | 99th percentile | slowest |", "| --- | --- | --- | --- | --- |"]
     for l in lat:
-        lines.append("| %s | %d | %.0f µs | %.0f µs |" % (l["downloadtype"], l["frames"], l["median_us"], l["p99_us"]))
+        lines.append("| %s | %d | %.0f µs | %.0f µs | %.0f µs |" % (l["downloadtype"], l["frames"], l["median_us"],
+                                                              l["p99_us"], l["max_us"]))
+    lines += ["", "## Publish cost (libshmout begin_frame + publish, 64x64 rgba, no pixel writes, %d frames)" % pub["frames"], "",
+              "| no reader | one reader waiting | waiting/none |", "| --- | --- | --- |",
+              "| %.0f ns | %.0f ns | %.1f |" % (pub["idle_ns"], pub["waiting_ns"], ratio(pub["waiting_ns"], pub["idle_ns"])),
+              "", "With a reader registered as waiting, each publish also issues FUTEX_WAKE."]
     lines += ["", "## All figures", "",
               "| transport | resolution | case | fps | publish fps | lost | writer CPU ms/frame | reader CPU ms/frame | writer RSS MB | block MB |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -265,7 +286,7 @@ def report(results, lat, prof, out, gst, quick):
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(lines))
     with open(os.path.join(out, "report.json"), "w") as f:
-        json.dump({"results": results, "latency": lat, "profile": prof}, f, indent=1)
+        json.dump({"results": results, "latency": lat, "publish": pub, "profile": prof}, f, indent=1)
     # fps vs resolution per transport, rgba passthrough
     data = os.path.join(out, "fps.dat")
     transports = ["shmout-nextframe", "shmout-immediate", "pipe"] + (["gstreamer"] if gst else []) + ["limit"]
@@ -292,9 +313,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     t0 = time.monotonic()
     b = Bench(args)
-    results, lat, prof = b.run()
-    report(results, lat, prof, args.out, b.gst, args.quick)
-    print("bench: %d runs in %.0f s; report in %s" % (len(results) + 2, time.monotonic() - t0,
+    results, lat, pub, prof = b.run()
+    report(results, lat, pub, prof, args.out, b.gst, args.quick)
+    print("bench: %d runs in %.0f s; report in %s" % (len(results) + 3, time.monotonic() - t0,
                                                       os.path.join(args.out, "report.md")), file=sys.stderr)
 
 

@@ -9,6 +9,11 @@
  *   benchtool pipe FRAME_BYTES ROW_BYTES FRAMES PIXEL   read raw frames from standard input
  *   benchtool memcpy FRAME_BYTES SECONDS    the limit: memcpy frames into a shared mapping
  *   benchtool latency NAME FRAMES           wait for each frame; publish-to-wake-up times
+ *   benchtool publish NAME FRAMES           the cost of begin_frame + publish alone (64x64 rgba,
+ *                                           no pixel writes): without a reader, then with one
+ *                                           reader looping on wait + acquire (publish then
+ *                                           issues FUTEX_WAKE whenever it is registered as
+ *                                           waiting); fails if a call does not return 0
  *
  * PIXEL: the bytes of one pixel in hex, e.g. 000000ff for opaque black rgba.
  */
@@ -20,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -177,10 +183,69 @@ static int cmd_latency(const char *name, long frames)
         lat[n++] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - v.meta.monotonic_ns;
     }
     qsort(lat, (size_t)n, sizeof(*lat), cmp_u64);
-    printf("{\"frames\": %ld, \"median_us\": %.1f, \"p99_us\": %.1f}\n", n,
-           n ? lat[n / 2] / 1e3 : 0.0, n ? lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] / 1e3 : 0.0);
+    printf("{\"frames\": %ld, \"median_us\": %.1f, \"p99_us\": %.1f, \"max_us\": %.1f}\n", n,
+           n ? lat[n / 2] / 1e3 : 0.0, n ? lat[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1] / 1e3 : 0.0,
+           n ? lat[n - 1] / 1e3 : 0.0);
     shmout_reader_close(r);
     free(lat);
+    return 0;
+}
+
+/* Seconds per begin_frame + publish over frames publishes; -1 if one failed. */
+static double publish_loop(shmout_writer *w, long frames)
+{
+    uint8_t *data[4];
+    int ls[4];
+    double t0 = now_s();
+
+    for (long i = 0; i < frames; i++)
+        if (shmout_writer_begin_frame(w, data, ls) != 0 || shmout_writer_publish(w, NULL) != 0) {
+            fprintf(stderr, "benchtool: publish %ld: %s\n", i + 1, shmout_errmsg());
+            return -1;
+        }
+    return (now_s() - t0) / frames;
+}
+
+static int cmd_publish(const char *name, long frames)
+{
+    struct shmout_geometry g;
+    shmout_writer *w;
+    volatile int *stop = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    double idle, waiting;
+    int status;
+    pid_t pid;
+
+    shmout_geometry_init(&g, SHMOUT_PIX_RGBA, 64, 64, 1);
+    if (stop == MAP_FAILED || frames <= 0 || shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL) < 0) {
+        fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+        return 1;
+    }
+    idle = publish_loop(w, frames);
+    pid = idle < 0 ? -1 : fork();
+    if (pid == 0) {
+        shmout_reader *r;
+        struct shmout_frame_view v;
+        if (shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 1000) < 0)
+            _exit(1);
+        *stop = 1;                              /* attached */
+        while (*stop == 1)
+            if (shmout_reader_wait(r, 100) == 0)
+                shmout_reader_acquire(r, &v);
+        shmout_reader_close(r);
+        _exit(0);
+    }
+    while (pid > 0 && *stop == 0 && waitpid(pid, &status, WNOHANG) == 0)
+        usleep(1000);
+    usleep(50000);                              /* the reader is asleep in its wait */
+    waiting = pid > 0 && *stop == 1 ? publish_loop(w, frames) : -1;
+    *stop = 2;
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
+    if (idle < 0 || waiting < 0)
+        return 1;
+    printf("{\"frames\": %ld, \"idle_ns\": %.1f, \"waiting_ns\": %.1f}\n", frames, idle * 1e9, waiting * 1e9);
     return 0;
 }
 
@@ -194,7 +259,9 @@ int main(int argc, char **argv)
         return cmd_memcpy((size_t)atol(argv[2]), atof(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "latency"))
         return cmd_latency(argv[2], atol(argv[3]));
+    if (argc == 4 && !strcmp(argv[1], "publish"))
+        return cmd_publish(argv[2], atol(argv[3]));
     fprintf(stderr, "usage: benchtool shm NAME FRAMES PIXEL | pipe FRAME_BYTES ROW_BYTES FRAMES PIXEL |\n"
-                    "                 memcpy FRAME_BYTES SECONDS | latency NAME FRAMES\n");
+                    "                 memcpy FRAME_BYTES SECONDS | latency NAME FRAMES | publish NAME FRAMES\n");
     return 2;
 }

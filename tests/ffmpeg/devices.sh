@@ -3,11 +3,13 @@
 # Copyright (c) 2026 the shmout authors
 #
 # devices.sh: the FFmpeg components exist and work in the ffmpeg under test: shmout and shmin
-# are listed as devices and chanmask as a filter, their help prints, and frames written with
-# -f shmout come back through -f shmin with the same pixels and timestamps as the source.
+# are listed as devices and chanmask as a filter, their help shows every documented option and
+# value, and frames written with -f shmout come back through -f shmin with the same pixels and
+# timestamps as the source.
 # Runs against any build, minimal ones included (scripts/check-series).
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${FFMPEG:?}" "${FFPROBE:?}"
+here=$(cd "$(dirname "$0")" && pwd)
 
 devices=$("$FFMPEG" -hide_banner -devices 2>&1)
 echo "$devices" | grep -Eq '^ *E +shmout +Shared-memory video output device' && ok "-devices lists shmout as an output device" ||
@@ -17,17 +19,14 @@ echo "$devices" | grep -Eq '^ *D +shmin +Shared-memory video input device' && ok
 filters=$("$FFMPEG" -hide_banner -filters 2>&1)
 echo "$filters" | grep -Eq ' chanmask +V->V ' && ok "-filters lists chanmask" || fail "-filters lists chanmask" "$filters"
 
-help=$("$FFMPEG" -hide_banner -h muxer=shmout 2>&1)
-echo "$help" | grep -q 'Muxer shmout \[Shared-memory video output device\]' &&
-    echo "$help" | grep -q -- '-memtype' && ok "-h muxer=shmout shows the device and its options" ||
-    fail "-h muxer=shmout shows the device and its options" "$help"
-help=$("$FFMPEG" -hide_banner -h demuxer=shmin 2>&1)
-echo "$help" | grep -q 'Demuxer shmin \[Shared-memory video input device\]' &&
-    echo "$help" | grep -q -- '-timeout' && ok "-h demuxer=shmin shows the device and its options" ||
-    fail "-h demuxer=shmin shows the device and its options" "$help"
-help=$("$FFMPEG" -hide_banner -h filter=chanmask 2>&1)
-echo "$help" | grep -q 'Filter chanmask' && ok "-h filter=chanmask shows the filter" ||
-    fail "-h filter=chanmask shows the filter" "$help"
+# -h as the user sees it, option by option, against the documentation (tests/ffmpeg/devices/help.py):
+# every option of shmout (the 17 TouchDesigner parameters and slots) and shmin in README.md, with
+# their values, ranges and defaults; chanmask's mask and its constants in docs/chanmask.md.
+"${PYTHON:-python3}" "$here/devices/help.py" "$FFMPEG" "$here/../../README.md" "$here/../../docs/chanmask.md" \
+    > "$T/help.out" 2>&1 || fail "tests/ffmpeg/devices/help.py ran" "$(cat "$T/help.out")"
+while IFS='	' read -r st desc detail; do
+    if [ "$st" = ok ]; then ok "$desc"; else fail "$desc" "$detail"; fi
+done < "$T/help.out"
 
 # Round trip. The writer reads raw frames from a FIFO that this test feeds one at a time; the
 # reader attaches after the first frame (checked in its memory map) and takes each later frame
@@ -37,25 +36,19 @@ SRC="testsrc2=s=${W}x${H}:r=25"
 name=$(blockname rt)
 "$FFMPEG" -hide_banner -nostdin -loglevel error -f lavfi -i "$SRC" -frames:v $N -pix_fmt rgba -f rawvideo "$T/src.rgba"
 "$FFMPEG" -hide_banner -nostdin -loglevel error -f lavfi -i "$SRC" -frames:v $N -pix_fmt rgba -f framemd5 "$T/want.md5"
-mkfifo "$T/fifo"
-"$FFMPEG" -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt rgba -s ${W}x${H} -framerate 25 \
-    -i "$T/fifo" -f shmout "$name" 2>"$T/writer.err" &
-writer=$!
+feed_start "$T/fifo" "$T/writer.err" "$FFMPEG" -hide_banner -nostdin -loglevel error -f rawvideo \
+    -pix_fmt rgba -s ${W}x${H} -framerate 25 -i "$T/fifo" -f shmout "$name"
+writer=$feed_pid
 at_exit "kill $writer 2>/dev/null"
-exec 7>"$T/fifo"
-frame() { dd if="$T/src.rgba" bs=$((W * H * 4)) skip="$1" count=1 status=none >&7; }
-# wait_for COUNT SECONDS CMD...: poll CMD until it succeeds.
-wait_for() { n=$(($1 * 10)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.1; n=$((n - 1)); done; return 1; }
-frame 0
-wait_for 10 test -e "/dev/shm/shmout.u$(id -u).$name"
+feed_frame "$T/src.rgba" $((W * H * 4)) 0
+wait_for 10 block_exists "$name"
 "$FFMPEG" -hide_banner -nostdin -loglevel error -f shmin -timeout 10 -i "$name" -f framemd5 "$T/got.md5" \
     2>"$T/reader.err" 7>&- &
 reader=$!
 at_exit "kill $reader 2>/dev/null"
-wait_for 10 grep -q "shmout.*$name" "/proc/$reader/maps"
-i=1
-while [ $i -lt $N ]; do sleep 0.15; frame $i; i=$((i + 1)); done
-exec 7>&-
+wait_for 10 attached $reader "$name"
+feed_frames "$T/src.rgba" $((W * H * 4)) 1 $N 0.15
+feed_end
 wait $writer; wstatus=$?
 wait $reader; rstatus=$?
 [ $wstatus -eq 0 ] && ok "shmout wrote $N frames and exited cleanly" ||
@@ -63,8 +56,8 @@ wait $reader; rstatus=$?
 [ $rstatus -eq 0 ] && ok "shmin ended cleanly when the writer closed the block" ||
     fail "shmin ended cleanly when the writer closed the block" "$(cat "$T/reader.err")"
 # framemd5 lines: stream, dts, pts, duration, size, md5. Compare pts, size and md5.
-strip() { grep -v '^#' "$1" | awk -F', *' '{ print $3, $5, $6 }'; }
-if [ "$(strip "$T/got.md5")" = "$(strip "$T/want.md5")" ] && [ "$(strip "$T/want.md5" | wc -l)" -eq $N ]; then
+if [ "$(framemd5_lines "$T/got.md5")" = "$(framemd5_lines "$T/want.md5")" ] &&
+   [ "$(framemd5_lines "$T/want.md5" | wc -l)" -eq $N ]; then
     ok "all $N frames read back equal the source, pixels and pts"
 else
     fail "all $N frames read back equal the source, pixels and pts" "$(diff "$T/want.md5" "$T/got.md5")"

@@ -11,11 +11,6 @@
 : "${FFMPEG:?}" "${FFPROBE:?}" "${SHMOUT_TOOL:?}"
 PYTHON=$(numpy_python) || { fail "a python3 with numpy for the oracle"; finish; exit; }
 
-wait_for() { n=$(($1 * 20)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done; return 1; }
-attached() { grep -q "shmout.*$2" "/proc/$1/maps" 2>/dev/null; }
-# md5 lines "pts size md5" of a framemd5 file
-lines() { grep -v '^#' "$1" | awk -F', *' '{ print $3, $5, $6 }'; }
-
 # 1. Resize: 64x48 and 96x72 alternating every 4 frames. The oracle is the tool's pattern:
 #    byte i of frame n (plane 0) is (n + i) & 255; frame n = pts + 1.
 name=$(blockname rs)
@@ -25,7 +20,7 @@ reader=$!
 at_exit "kill $reader 2>/dev/null"
 "$SHMOUT_TOOL" test-writer "$name" --width 64 --height 48 --fps 20 --frames 16 --resize-every 4
 wait $reader
-lines "$T/rs.md5" > "$T/rs.lines"
+framemd5_lines "$T/rs.md5" > "$T/rs.lines"
 "$PYTHON" - "$T/rs.lines" > "$T/rs.check" <<'PY'
 import hashlib, sys
 for line in open(sys.argv[1]):
@@ -59,7 +54,7 @@ for mode in every latest; do
     wait_for 10 attached $reader "$name"
     sleep 0.3; kill -STOP $reader; sleep 0.4; kill -CONT $reader
     wait $writer; wait $reader; status=$?
-    n=$(lines "$T/lap-$mode.md5" | wc -l)
+    n=$(framemd5_lines "$T/lap-$mode.md5" | wc -l)
     if [ $mode = every ]; then
         grep -q "frames of block '$name' were not read .*: the writer lapped the reader" "$T/lap.err" && [ $status -eq 0 ] &&
             ok "mode every reports frames lost while the reader was stopped, and goes on ($n frames)" ||
@@ -82,7 +77,7 @@ sleep 0.3
 writer=$!
 wait $reader; status=$?
 kill $writer 2>/dev/null; wait $writer 2>/dev/null
-pts=$(lines "$T/re.md5" | cut -d' ' -f1 | tr '\n' ' ')
+pts=$(framemd5_lines "$T/re.md5" | cut -d' ' -f1 | tr '\n' ' ')
 increasing=$(echo "$pts" | awk '{ for (i = 2; i <= NF; i++) if ($i <= $(i - 1)) { print "no"; exit } print "yes" }')
 [ $status -eq 0 ] && grep -q "A new writer took over block '$name'" "$T/re.err" && [ "$increasing" = yes ] &&
     [ "$(echo "$pts" | wc -w)" -eq 10 ] && ok "-onclose wait follows the next writer, pts increasing: $pts" ||
@@ -93,12 +88,12 @@ name=$(blockname wc)
 "$SHMOUT_TOOL" test-writer "$name" --width 16 --height 16 --fps 20 --frames 200 &
 writer=$!
 at_exit "kill $writer 2>/dev/null"
-wait_for 10 test -e "/dev/shm/shmout.u$(id -u).$name"
+wait_for 10 block_exists "$name"
 "$FFMPEG" -hide_banner -nostdin -loglevel error -f shmin -timestamps wallclock -i "$name" -frames:v 3 -copyts \
     -f framemd5 "$T/wc.md5" 2>"$T/wc.err"
 now=$(date +%s)
 tb=$(sed -n 's/^#tb 0: //p' "$T/wc.md5")
-pts=$(lines "$T/wc.md5" | head -n 1 | cut -d' ' -f1)
+pts=$(framemd5_lines "$T/wc.md5" | head -n 1 | cut -d' ' -f1)
 secs=$(echo "$pts $tb" | awk '{ split($2, t, "/"); printf "%d", $1 * t[1] / t[2] }')
 [ -n "$pts" ] && [ $((secs - now)) -le 5 ] && [ $((now - secs)) -le 60 ] &&
     ok "-timestamps wallclock: pts are the publish time ($secs s, now $now s)" ||

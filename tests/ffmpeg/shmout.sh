@@ -27,31 +27,24 @@ ff() { "$FFMPEG" -hide_banner -nostdin -loglevel error -y "$@"; }
 for f in rgba rgb24 yuv420p yuv420p10le gray; do
     ff -f lavfi -i "testsrc2=s=${W}x${H}:r=25" -frames:v $N -pix_fmt $f -f rawvideo "$T/in.$f"
 done
-# wait_for SECONDS CMD...: poll CMD until it succeeds.
-wait_for() { n=$(($1 * 20)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done; return 1; }
 
 # run_device IN NAME OPTS...: frames of in.IN through the device, read back into got.raw/got.meta.
 run_device() {
     in=$1 name=$2; shift 2
     fsize=$(($(wc -c < "$T/in.$in") / N))
-    rm -f "$T/fifo" "$T/got.raw" "$T/got.meta"; mkfifo "$T/fifo"
-    ff -f rawvideo -pix_fmt "$in" -s ${W}x${H} -framerate 25 -i "$T/fifo" "$@" -f shmout "$name" 2>"$T/writer.err" &
-    wpid=$!
-    exec 7>"$T/fifo"
-    dd if="$T/in.$in" bs=$fsize count=1 status=none >&7
-    if ! wait_for 10 test -e "/dev/shm/shmout.u$(id -u).$name"; then
-        exec 7>&-; wait $wpid; return 1
+    rm -f "$T/got.raw" "$T/got.meta"
+    feed_start "$T/fifo" "$T/writer.err" ff -f rawvideo -pix_fmt "$in" -s ${W}x${H} -framerate 25 \
+        -i "$T/fifo" "$@" -f shmout "$name"
+    wpid=$feed_pid
+    feed_frame "$T/in.$in" $fsize 0
+    if ! wait_for 10 block_exists "$name"; then
+        feed_end; wait $wpid; return 1
     fi
     "$T/shmdump" "$name" "$T/got.raw" --timeout 10000 >"$T/got.meta" 2>"$T/reader.err" 7>&- &
     rpid=$!
-    wait_for 10 grep -q "shmout.*$name" "/proc/$rpid/maps"
-    i=1
-    while [ $i -lt $N ]; do
-        sleep 0.1
-        dd if="$T/in.$in" bs=$fsize skip=$i count=1 status=none >&7
-        i=$((i + 1))
-    done
-    exec 7>&-
+    wait_for 10 attached $rpid "$name"
+    feed_frames "$T/in.$in" $fsize 1 $N 0.1
+    feed_end
     wait $wpid; ws=$?
     wait $rpid; rs=$?
     [ $ws -eq 0 ] && [ $rs -eq 0 ]

@@ -10,7 +10,6 @@
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${FFMPEG:?}" "${SHMOUT_TOOL:?}"
 
-wait_for() { n=$(($1 * 20)); shift; while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done; return 1; }
 field() { "$SHMOUT_TOOL" info "$1" 2>/dev/null | awk -v k="$2:" '$1 == k { print $2 }'; }
 frames_above() { [ "$(field "$1" frames)" -gt "$2" ] 2>/dev/null; }
 
@@ -44,7 +43,8 @@ kill -INT $writer
 wait $writer
 st=$(field "$name" status)
 [ "$st" = closed ] && ok "Ctrl-C leaves the block closed" || fail "Ctrl-C leaves the block closed" "status: $st"
-"$SHMOUT_TOOL" ls | grep -q "^$name .* stale " && fail "no stale block after Ctrl-C" || ok "no stale block after Ctrl-C"
+"$SHMOUT_TOOL" ls | grep -Eq "^$name +local +closed " && ok "no stale block after Ctrl-C: ls lists it closed" ||
+    fail "no stale block after Ctrl-C: ls lists it closed" "$("$SHMOUT_TOOL" ls 2>&1)"
 
 name=$(blockname inact)
 "$FFMPEG" -hide_banner -nostdin -loglevel error -re -f lavfi -i testsrc2=s=64x48:r=25 -t 60 -active 0 -f shmout "$name" &
@@ -61,12 +61,10 @@ kill -INT $writer; wait $writer
 # A stalled input: one frame through a FIFO, then nothing. The last frame ages, the heartbeat
 # does not (the device refreshes it once a second). -fillmode and -filtertype reach the header.
 name=$(blockname stall)
-mkfifo "$T/fifo"
-"$FFMPEG" -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt rgba -s 8x8 -i "$T/fifo" \
-    -fillmode outside -filtertype nearest -f shmout "$name" &
-writer=$!
+feed_start "$T/fifo" /dev/stderr "$FFMPEG" -hide_banner -nostdin -loglevel error -f rawvideo -pix_fmt rgba \
+    -s 8x8 -i "$T/fifo" -fillmode outside -filtertype nearest -f shmout "$name"
+writer=$feed_pid
 at_exit "kill $writer 2>/dev/null"
-exec 7>"$T/fifo"
 head -c 256 /dev/zero >&7
 wait_for 10 frames_above "$name" 0
 sleep 2.5
@@ -77,6 +75,6 @@ age=$("$SHMOUT_TOOL" info "$name" | awk '/^last frame age:/ { print $4 }' | ms)
     fail "a stalled input keeps the heartbeat fresh" "$("$SHMOUT_TOOL" info "$name")"
 "$SHMOUT_TOOL" info "$name" | grep -Eq "^fill mode: +outside$" && "$SHMOUT_TOOL" info "$name" | grep -Eq "^smoothness: +nearest$" &&
     ok "-fillmode and -filtertype reach the block's viewer hints" || fail "-fillmode and -filtertype reach the block's viewer hints" "$("$SHMOUT_TOOL" info "$name")"
-exec 7>&-
+feed_end
 wait $writer
 finish

@@ -6,6 +6,22 @@
 #   check DESC CMD...                           ok if CMD succeeds, else fail with its output
 #   finish                                      print "N passed, M failed" and exit non-zero on failure
 #   numpy_python                                the python3 that the numpy oracles run with
+#   wait_for SECONDS CMD...                     run CMD every 0.05 s until it succeeds (status 0),
+#                                               or give up after SECONDS (status 1)
+#   block_exists NAME                           the local block NAME's primary object is there
+#   attached PID NAME                           process PID has block NAME's objects mapped
+#   framemd5_lines FILE                         "pts size md5" per frame of ffmpeg -f framemd5 FILE
+# The FIFO feeder, for a writer that must get frames one at a time (e.g. each only after a
+# reader took the one before):
+#   feed_start FIFO ERR CMD...                  make the FIFO FIFO, start CMD (which reads it) in
+#                                               the background, its stderr in ERR and its pid in
+#                                               $feed_pid, and open FIFO for writing on fd 7
+#                                               (start readers with 7>&- so that only the suite
+#                                               holds it)
+#   feed_frame FILE BYTES K                     write frame K (frames of BYTES bytes, from 0) of
+#                                               the raw file FILE to fd 7
+#   feed_frames FILE BYTES FROM TO SECS         frames FROM..TO-1 of FILE, each after SECS of sleep
+#   feed_end                                    close fd 7: CMD sees the end of its input
 # Every suite gets a private scratch directory $T (removed at exit) and unique block names via
 # blockname PREFIX, so suites never collide with each other or with the user's blocks, and
 # leave none behind.
@@ -38,6 +54,27 @@ numpy_python() {
     done
     return 1
 }
+wait_for() {
+    _n=$(($1 * 20)); shift
+    while [ $_n -gt 0 ]; do "$@" && return 0; sleep 0.05; _n=$((_n - 1)); done
+    return 1
+}
+block_exists() { test -e "/dev/shm/shmout.u$(id -u).$1"; }
+attached() { grep -q "shmout.*$2" "/proc/$1/maps" 2>/dev/null; }
+framemd5_lines() { grep -v '^#' "$1" | awk -F', *' '{ print $3, $5, $6 }'; }
+feed_start() {
+    _fifo=$1 _err=$2; shift 2
+    rm -f "$_fifo" && mkfifo "$_fifo" || return 1
+    "$@" 2>"$_err" &
+    feed_pid=$!
+    exec 7>"$_fifo"
+}
+feed_frame() { dd if="$1" bs="$2" skip="$3" count=1 status=none >&7; }
+feed_frames() {
+    _k=$3
+    while [ "$_k" -lt "$4" ]; do sleep "$5"; feed_frame "$1" "$2" "$_k"; _k=$((_k + 1)); done
+}
+feed_end() { exec 7>&-; }
 blockname() { echo "${1}_$$_$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"; }
 finish() {
     echo "$_passed passed, $_failed failed"

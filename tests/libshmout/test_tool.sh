@@ -82,7 +82,7 @@ assert d["width"] == 32 and d["height"] == 16 and d["format"] == "bgra"
 assert d["owner_pid"] == int(sys.argv[3]) and d["frames"] > 0 and d["planes"][0]["linesize"] == 128
 ' "$TMP/prev" "$N" "$WPID"
 check "watch --count 2 exits 0" 0 "$S" watch "$N" --count 2
-expect "watch prints the size, format and frame rate" "$TMP/out" "$N: active, [0-9]*x[0-9]* [a-z0-9]*, [0-9.]* fps"
+expect "watch prints the size, format and frame rate" "$TMP/out" "^$N: active, 32x16 bgra, [0-9][0-9.]* fps"
 check "watch printed 2 lines" 0 test "$(wc -l <"$TMP/out")" -eq 2
 check "set active=0" 0 "$S" set "$N" active=0
 check "info after active=0" 0 "$S" info "$N" --json

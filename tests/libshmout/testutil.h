@@ -3,13 +3,15 @@
  *
  * testutil.h - tiny test harness shared by the libshmout test programs:
  * CHECK macros, TAP-style "ok"/"not ok" lines counted by run_tests.sh,
- * unique block names, and the self-checking frame pattern.
+ * unique block names, and the self-checking frame pattern (t_fill, t_verify: the
+ * frame oracle of tests/tools/frame_oracle.h, shared with tests/tools/soak.c).
  */
 #ifndef SHMOUT_TESTUTIL_H
 #define SHMOUT_TESTUTIL_H
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "shmout.h"
+#include "../tools/frame_oracle.h"
 
 static int t_case_failed, t_failed_total;
 
@@ -41,12 +44,27 @@ static int t_case_failed, t_failed_total;
         } \
     } while (0)
 
+/* The line of a test case that ran: ok unless a check failed. */
+static inline void t_report(const char *name)
+{
+    printf("%s - %s\n", t_case_failed ? "not ok" : "ok", name);
+    fflush(stdout);
+    t_failed_total += t_case_failed;
+}
+
 #define RUN(fn) do { \
         t_case_failed = 0; \
         fn(); \
-        printf("%s - %s\n", t_case_failed ? "not ok" : "ok", #fn); \
-        fflush(stdout); \
-        t_failed_total += t_case_failed; \
+        t_report(#fn); \
+    } while (0)
+
+/* The reader r's acquire into the view *v gives frame n, with frame n's pattern (t_fill). */
+#define CHECK_FRAME(r, v, n) do { \
+        int acquired_ = shmout_reader_acquire(r, v); \
+        CHECK_EQ(acquired_, 0); \
+        CHECK_EQ((v)->meta.frame_number, n); \
+        if (acquired_ == 0) \
+            CHECK_EQ(t_verify(&(v)->geometry, (v)->data, (v)->linesize, n), 0); \
     } while (0)
 
 #define SKIP(fn, why) printf("ok - %s # SKIP %s\n", #fn, why)
@@ -76,73 +94,6 @@ static inline void t_sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-static inline uint64_t t_mix(uint64_t z)
-{
-    z += UINT64_C(0x9E3779B97F4A7C15);
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
-/* Seed of plane p, row y of frame n with geometry g: every byte of a frame
- * depends on the frame number and on the geometry it was published with. */
-static inline uint64_t t_row_seed(const struct shmout_geometry *g, uint64_t n, unsigned p,
-                                  unsigned y)
-{
-    return t_mix(n * 0x100000001b3ULL ^ ((uint64_t)g->width << 40) ^
-                 ((uint64_t)g->height << 20) ^ ((uint64_t)g->pix_fmt << 8) ^
-                 ((uint64_t)p << 60) ^ ((uint64_t)y << 2));
-}
-
-/* Fill frame n: row bytes from a mixed stream; plane 0 row 0 starts with n. */
-static inline void t_fill(const struct shmout_geometry *g, uint8_t *const data[4],
-                          const int linesize[4], uint64_t n)
-{
-    unsigned p, y, x;
-
-    for (p = 0; p < g->nb_planes; p++)
-        for (y = 0; y < g->plane_height[p]; y++) {
-            uint8_t *row = data[p] + (size_t)y * (size_t)linesize[p];
-            uint64_t v = t_row_seed(g, n, p, y);
-            for (x = 0; x + 8 <= g->plane_bytewidth[p]; x += 8) {
-                memcpy(row + x, &v, 8);
-                v = t_mix(v);
-            }
-            for (; x < g->plane_bytewidth[p]; x++)
-                row[x] = (uint8_t)(v >> (8 * (x & 7)));
-        }
-    if (g->plane_bytewidth[0] >= 8)
-        memcpy(data[0], &n, 8);
-}
-
-/* 0 if the frame holds exactly frame n's pattern for geometry g. */
-static inline int t_verify(const struct shmout_geometry *g, const uint8_t *const data[4],
-                           const int linesize[4], uint64_t n)
-{
-    unsigned p, y, x;
-    uint64_t got;
-
-    if (g->plane_bytewidth[0] >= 8) {
-        memcpy(&got, data[0], 8);
-        if (got != n)
-            return -1;
-    }
-    for (p = 0; p < g->nb_planes; p++)
-        for (y = 0; y < g->plane_height[p]; y++) {
-            const uint8_t *row = data[p] + (size_t)y * (size_t)linesize[p];
-            uint64_t v = t_row_seed(g, n, p, y);
-            for (x = 0; x + 8 <= g->plane_bytewidth[p]; x += 8) {
-                if ((p || y || x) && memcmp(row + x, &v, 8))
-                    return -1;
-                v = t_mix(v);
-            }
-            for (; x < g->plane_bytewidth[p]; x++)
-                if (row[x] != (uint8_t)(v >> (8 * (x & 7))))
-                    return -1;
-        }
-    return 0;
-}
-
 /* Publish frame number (next) with the test pattern. */
 static inline int t_publish(shmout_writer *w)
 {
@@ -155,6 +106,24 @@ static inline int t_publish(shmout_writer *w)
         return ret;
     t_fill(g, data, linesize, shmout_writer_frames(w) + 1);
     return shmout_writer_publish(w, NULL);
+}
+
+/* The waiters word of the local block name's wait object (readers registered in
+ * shmout_reader_wait), or UINT32_MAX if it cannot be read. */
+static inline uint32_t t_waiters(const char *name)
+{
+    char obj[128], wobj[160];
+    uint32_t n = UINT32_MAX;
+    int fd;
+
+    shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
+    snprintf(wobj, sizeof(wobj), "%s@w", obj);
+    fd = shm_open(wobj, O_RDONLY, 0);
+    if (fd >= 0 && pread(fd, &n, 4, 0) != 4)
+        n = UINT32_MAX;
+    if (fd >= 0)
+        close(fd);
+    return n;
 }
 
 /* Memory shared with forked children (results, flags). */

@@ -18,9 +18,6 @@ class Result(unittest.TextTestResult):
         super().addSuccess(test)
         self.passed += 1
 
-    def addSubTest(self, test, subtest, err):
-        super().addSubTest(test, subtest, err)
-
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))

@@ -165,7 +165,8 @@ judge() {
     fi
 }
 
-# 1. Static hostile blocks. Columns: the case (tests/tools/hostile_block.c), what each reader
+# 1. Static hostile blocks. Columns: the case (tests/tools/corrupt_fields.h, the table
+#    test_corrupt.c tests the library with, or one of hostile_block.c's own), what each reader
 #    must do (info ls watch ffmpeg python view read_frames), and what its error must name.
 #    info and ls describe a block from its primary object: a bad data object or slot is none
 #    of their business (ls lists a block whose primary is corrupt as "corrupt"). Blocks of a writer that is gone
@@ -175,25 +176,30 @@ judge() {
 cat > "$T/cases" <<'EOF'
 valid                       V V V V V V V
 prim.random                 I I I I I I I  not a shmout block|magic
-prim.short                  I I I I I I I  not a shmout block|not 4096
-prim.long                   I I I I I I I  not a shmout block|not 4096
 data.random                 V V I I I I I  data object.*magic
-data.short                  V V I I I I I  data object.* 128 bytes
-data.truncated              V V I I I I I  extend past the end|data_stride 4096 invalid
 data.missing                V V N N N N N
 wait.short                  V V V V V V V
 wait.random                 V V V V V V V
+prim.short                  I I I I I I I  not a shmout block|not 4096
+prim.long                   I I I I I I I  not a shmout block|not 4096
+data.short                  V V I I I I I  data object.* 128 bytes
+data.truncated              V V I I I I I  extend past the end|data_stride 4096 invalid
+data.truncated.in_slot      V V I I I I I  extend past the end|data_stride 4096 invalid \(capacity 4096, size 8292\)
 prim.magic                  I I I I I I I  magic
 prim.magic.swapped          I I I I I I I  other byte order
 prim.version_major          I I I I I I I  major
 prim.version_minor          V V V V V V V
 prim.header_size.small      I I I I I I I  header_size
 prim.header_size.huge       I I I I I I I  header_size
+prim.header_size.past       I I I I I I I  header_size (\(value )?8192
 prim.byte_order             I I I I I I I  byte.order mark
 prim.state                  I I I I I I I  state
 prim.memtype                I I I I I I I  memtype
+prim.memtype.0              I I I I I I I  memtype (\(value )?0[ )]
 prim.segment_gen            V V N N N N N
 prim.name.nonul             I I I I I I I  name (is )?not NUL-terminated
+prim.name.escape            I I I I I I I  block name in the header is not a valid name
+prim.name.slash             I I I I I I I  block name in the header is not a valid name
 prim.geometry_seq.odd       V V V V - V V
 prim.geometry.nb_planes     I I I I I I I  announced geometry.*(plane count|nb_planes)
 prim.geometry.width         I I I I I I I  announced geometry.*size 0x8
@@ -202,16 +208,20 @@ data.version_major          V V I I I I I  data object.*version
 data.header_size.small      V V I I I I I  header_size
 data.header_size.huge       V V I I I I I  header_size
 data.segment_gen            V V I I I I I  generation 5|segment_gen 5
+data.slot_count.0           V V I I I I I  slot_count (\(value )?0[ )]
 data.slot_count.1           V V I I I I I  slot_count
 data.slot_count.17          V V I I I I I  slot_count
 data.slot_count.huge        V V I I I I I  slot_count
+data.slot_table_offset.0    V V I I I I I  slot_table_offset (\(value )?0[ )]
 data.slot_table_offset.odd  V V I I I I I  slot_table_offset
 data.slot_table_offset.huge V V I I I I I  slot_table_offset
+data.slot_desc_size.0       V V I I I I I  slot_desc_size (\(value )?0[ )]
 data.slot_desc_size.small   V V I I I I I  slot_desc_size
 data.slot_desc_size.huge    V V I I I I I  slot_desc_size
 data.data_offset.0          V V I I I I I  data_offset
 data.data_offset.huge       V V I I I I I  data_offset
 data.data_stride.small      V V I I I I I  extend past the end|data_stride 1 invalid
+data.data_stride.huge       V V I I I I I  extend past the end|data_stride 1125899906842624 invalid
 data.data_stride.wrap       V V I I I I I  extend past the end|data_stride 6148914691236517206 invalid
 data.capacity.0             V V I I I I I  capacity
 data.capacity.huge          V V I I I I I  capacity
@@ -226,6 +236,8 @@ geom.width.huge             V V I I I I I  size 65537x8
 geom.height.0               V V I I I I I  size 16x0
 geom.pix_fmt.0              V V I I I I I  (pixel format code|pix_fmt) 0
 geom.pix_fmt.mismatch       V V I I I I I  does not match code 128|pix_fmt 128 must be named
+geom.pix_fmt.other_escape   V V I I I I I  (pixel format name|pix_fmt_name) has characters other than
+geom.pix_fmt.other_named    V V V V V V V
 geom.pix_fmt_name.nonul     V V I I I I I  NUL-terminated
 geom.pix_fmt_name.empty     V V I I I I I  empty
 geom.nb_planes.0            V V I I I I I  (plane count|nb_planes) 0
@@ -233,13 +245,17 @@ geom.nb_planes.5            V V I I I I I  (plane count|nb_planes) 5
 geom.frame_bytes.capacity   V V I I I I I  4097.*capacity
 geom.frame_bytes.huge       V V I I I I I  18446744073709551615
 geom.plane_offset.past      V V I I I I I  offset 4000
+geom.plane_offset.past_frame V V I I I I I  offset 64, .*frame_bytes 512
+geom.plane_offset.huge      V V I I I I I  offset 4611686018427387904
 geom.plane_offset.wrap      V V I I I I I  offset 18446744073709551607
 geom.linesize.0             V V I I I I I  linesize 0|zero linesize
 geom.linesize.int_max       V V I I I I I  linesize 2147483648
+geom.linesize.huge          V V I I I I I  linesize 4294967295
 geom.stride.wrap            V V I I I I I  linesize 4294967295
 geom.bytewidth              V V I I I I I  byte ?width 65
 geom.height.huge            V V I I I I I  4294967295|274877906880
 geom.unused_plane           V V I I I I I  unused plane 3
+geom.unused_plane.height    V V I I I I I  unused plane 3
 layout.wide_row             V V V I V I V  planes do not fit a 16x8 rgba frame
 layout.long_stride          V V V I V I V  planes do not fit a 16x8 rgba frame
 layout.extra_plane          V V V I V I V  planes do not fit a 16x8 rgba frame

@@ -4,7 +4,8 @@
 # soak.py: the fault and load scenarios of tests/reliability/soak.sh (short, in make check) and
 # make soak (long). Frames come from `soak gen` through the real `ffmpeg -f shmout` path, or from
 # `soak storm` (a libshmout writer changing size and format); every reader checks every frame it
-# accepts against the oracle in tests/tools/soak.c, byte for byte.
+# accepts against the frame oracle (tests/tools/frame_oracle.h, which tests/tools/soak.c applies
+# and the libshmout tests share), byte for byte.
 #
 #   soak  - 1 writer, 8 readers: every/latest, fast, slow, stalled (SIGSTOP), killed and restarted,
 #           and ffmpeg -f shmin. No bad frame; counters add up (seen + skipped = published);

@@ -3,7 +3,8 @@
 # Copyright (c) 2026 the shmout authors
 #
 # soak.sh: faults and load through the real paths (tests/reliability/soak.py drives them;
-# tests/tools/soak.c holds the frame oracle, its checking readers and a resizing writer):
+# tests/tools/soak.c holds the frame source and checking readers of the frame oracle in
+# tests/tools/frame_oracle.h, and a resizing writer):
 #   soak         1 writer (`ffmpeg -f shmout`) and 8 readers: every/latest, fast, slow, SIGSTOPped,
 #                killed and restarted, and `ffmpeg -f shmin`; no bad frame, seen + skipped =
 #                published, no memory growth. Before it, the writer's rate at full speed (1080p

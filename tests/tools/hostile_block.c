@@ -6,9 +6,13 @@
  *
  *   hostile_block list                     the names of the cases, one per line
  *   hostile_block make NAME CASE           write the local block NAME: a stale copy of a
- *                                          libshmout writer's block (16x8 rgba, 3 slots of
- *                                          4096 bytes, frame 1 published, in slot 1), then
- *                                          apply CASE to its objects
+ *                                          libshmout writer's block (the source of
+ *                                          corrupt_fields.h: 16x8 rgba, 3 slots of 4096
+ *                                          bytes, frame 1 published, in slot 1), then apply
+ *                                          CASE to its objects: a case of corrupt_fields.h
+ *                                          (the table test_corrupt.c tests the library
+ *                                          with), or one of the whole-object and layout
+ *                                          cases below
  *   hostile_block live NAME ACTION DELAY_MS HOLD_MS
  *                                          on the existing block NAME: take the writer lock
  *                                          (the block looks alive), go to the background
@@ -58,12 +62,7 @@
 #include <unistd.h>
 
 #include "shmout.h"
-
-#define W 16
-#define H 8
-#define CAPACITY 4096u
-#define SLOTS 3u
-#define FRAME 1u                       /* the one frame published, in slot FRAME % SLOTS */
+#include "corrupt_fields.h"
 
 static uint8_t *prim, *seg, *waitobj;   /* private copies of the three objects */
 static size_t prim_size = SHMOUT_PRIMARY_SIZE, seg_size, wait_size = SHMOUT_WAIT_SIZE;
@@ -92,7 +91,8 @@ static void fill_random(uint8_t *p, size_t n)
         p[i] = (uint8_t)rnd();
 }
 
-static uint8_t *read_object(const char *obj, size_t *size)
+/* A copy of the object obj, in at least room bytes (zero past its *size). */
+static uint8_t *read_object(const char *obj, size_t *size, size_t room)
 {
     struct stat st;
     uint8_t *p;
@@ -101,7 +101,7 @@ static uint8_t *read_object(const char *obj, size_t *size)
     if (fd < 0 || fstat(fd, &st) < 0)
         die(obj);
     *size = (size_t)st.st_size;
-    if (!(p = calloc(1, *size)) || pread(fd, p, *size, 0) != (ssize_t)*size)
+    if (!(p = calloc(1, *size > room ? *size : room)) || pread(fd, p, *size, 0) != (ssize_t)*size)
         die(obj);
     close(fd);
     return p;
@@ -118,38 +118,32 @@ static void write_object(const char *obj, const uint8_t *p, size_t size)
     close(fd);
 }
 
-/* A libshmout writer's block, frame 1 published: copies of its objects. */
+/* The source block of corrupt_fields.h, frame 1 published: copies of its objects. */
 static void snapshot(const char *name)
 {
-    struct shmout_writer_options opts;
-    struct shmout_geometry g;
     struct shmout_frame_meta meta;
     shmout_writer *w;
     char src[80], obj[128], dname[160];
     uint8_t *data[4];
-    int linesize[4], ret;
+    int linesize[4];
 
     snprintf(src, sizeof(src), "%.60s-src", name);
-    shmout_geometry_init(&g, SHMOUT_PIX_RGBA, W, H, 1);
-    shmout_writer_options_default(&opts);
-    opts.slots = SLOTS;
-    opts.capacity = CAPACITY;
-    if ((ret = shmout_writer_open(&w, src, SHMOUT_MEMTYPE_LOCAL, &g, &opts)) < 0)
+    if (cf_source_open(&w, src) < 0)
         die("shmout_writer_open");
     shmout_writer_begin_frame(w, data, linesize);
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W * 4; x++)
-            data[0][y * linesize[0] + x] = (uint8_t)(FRAME + y * W * 4 + x);
+    for (int y = 0; y < CF_H; y++)
+        for (int x = 0; x < CF_W * 4; x++)
+            data[0][y * linesize[0] + x] = (uint8_t)(CF_FRAME + y * CF_W * 4 + x);
     memset(&meta, 0, sizeof(meta));
     meta.tb_num = 1;
     meta.tb_den = 25;
     shmout_writer_publish(w, &meta);
     shmout_object_name(src, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
     snprintf(dname, sizeof(dname), "%s@d1", obj);
-    prim = read_object(obj, &prim_size);
-    seg = read_object(dname, &seg_size);
+    prim = read_object(obj, &prim_size, CF_PRIM_MAX);
+    seg = read_object(dname, &seg_size, 0);
     snprintf(dname, sizeof(dname), "%s@w", obj);
-    waitobj = read_object(dname, &wait_size);
+    waitobj = read_object(dname, &wait_size, 0);
     shmout_writer_close(w);
     shmout_remove(src, SHMOUT_MEMTYPE_LOCAL, 1);
     /* the copy's own name, as a writer of NAME would have put it */
@@ -157,102 +151,23 @@ static void snapshot(const char *name)
     memcpy(prim + offsetof(struct shmout_header, name), name, strlen(name));
 }
 
-#define PH(f) offsetof(struct shmout_header, f)
-#define PG(f) (offsetof(struct shmout_header, geometry) + offsetof(struct shmout_geometry, f))
-#define SH(f) offsetof(struct shmout_segment_header, f)
-/* descriptor of slot FRAME % SLOTS, as the libshmout writer lays the data object out */
-#define DESC (sizeof(struct shmout_segment_header) + (FRAME % SLOTS) * sizeof(struct shmout_slot_desc))
-#define DM(f) (DESC + offsetof(struct shmout_slot_desc, meta) + offsetof(struct shmout_frame_meta, f))
-#define DG(f) (DESC + offsetof(struct shmout_slot_desc, geometry) + offsetof(struct shmout_geometry, f))
-
-enum { OBJ_PRIM, OBJ_SEG, OBJ_SPECIAL };
-
-/* One field set to one value. Cases that need more are OBJ_SPECIAL, done in apply(). */
-static const struct mutation {
-    const char *name;
-    int obj;
-    size_t off, size;
-    uint64_t value;
-} cases[] = {
-    { "valid",                       OBJ_SPECIAL, 0, 0, 0 },
-    /* whole objects */
-    { "prim.random",                 OBJ_SPECIAL, 0, 0, 0 },
-    { "prim.short",                  OBJ_SPECIAL, 0, 0, 0 },   /* 512 bytes: smaller than the header */
-    { "prim.long",                   OBJ_SPECIAL, 0, 0, 0 },   /* 8192 bytes */
-    { "data.random",                 OBJ_SPECIAL, 0, 0, 0 },
-    { "data.short",                  OBJ_SPECIAL, 0, 0, 0 },   /* 128 bytes: smaller than its header */
-    { "data.truncated",              OBJ_SPECIAL, 0, 0, 0 },   /* 4096 bytes: slot areas past the end */
-    { "data.missing",                OBJ_SPECIAL, 0, 0, 0 },   /* announced, not there */
-    { "wait.short",                  OBJ_SPECIAL, 0, 0, 0 },   /* 16 bytes: readers must not map it */
-    { "wait.random",                 OBJ_SPECIAL, 0, 0, 0 },
-    /* primary header (PROTOCOL.md §4) */
-    { "prim.magic",                  OBJ_PRIM, PH(magic), 8, 0x1234 },
-    { "prim.magic.swapped",          OBJ_PRIM, PH(magic), 8, 0x53484d4f55544844u },
-    { "prim.version_major",          OBJ_PRIM, PH(version_major), 2, 2 },
-    { "prim.version_minor",          OBJ_SPECIAL, 0, 0, 0 },   /* minor 7, reserved bytes set: accepted */
-    { "prim.header_size.small",      OBJ_PRIM, PH(header_size), 4, 16 },
-    { "prim.header_size.huge",       OBJ_PRIM, PH(header_size), 4, 0xffffffffu },
-    { "prim.byte_order",             OBJ_PRIM, PH(byte_order), 4, 0x04030201 },
-    { "prim.state",                  OBJ_PRIM, PH(state), 4, 7 },
-    { "prim.memtype",                OBJ_PRIM, PH(memtype), 4, 5 },
-    { "prim.segment_gen",            OBJ_PRIM, PH(segment_gen), 4, 99 },
-    { "prim.name.nonul",             OBJ_SPECIAL, 0, 0, 0 },
-    { "prim.geometry_seq.odd",       OBJ_PRIM, PH(geometry_seq), 8, 7 },
-    { "prim.geometry.nb_planes",     OBJ_PRIM, PG(nb_planes), 4, 0x7f7f7f7f },
-    { "prim.geometry.width",         OBJ_PRIM, PG(width), 4, 0 },
-    /* data-object header (§6) */
-    { "data.magic",                  OBJ_SEG, SH(magic), 8, 0 },
-    { "data.version_major",          OBJ_SEG, SH(version_major), 2, 9 },
-    { "data.header_size.small",      OBJ_SEG, SH(header_size), 4, 8 },
-    { "data.header_size.huge",       OBJ_SEG, SH(header_size), 4, 0xffffffffu },
-    { "data.segment_gen",            OBJ_SEG, SH(segment_gen), 4, 5 },
-    { "data.slot_count.1",           OBJ_SEG, SH(slot_count), 4, 1 },
-    { "data.slot_count.17",          OBJ_SEG, SH(slot_count), 4, 17 },
-    { "data.slot_count.huge",        OBJ_SEG, SH(slot_count), 4, 0xffffffffu },
-    { "data.slot_table_offset.odd",  OBJ_SEG, SH(slot_table_offset), 8, 257 },
-    { "data.slot_table_offset.huge", OBJ_SEG, SH(slot_table_offset), 8, UINT64_C(1) << 62 },
-    { "data.slot_desc_size.small",   OBJ_SEG, SH(slot_desc_size), 8, 100 },
-    { "data.slot_desc_size.huge",    OBJ_SEG, SH(slot_desc_size), 8, UINT64_C(1) << 40 },
-    { "data.data_offset.0",          OBJ_SEG, SH(data_offset), 8, 0 },
-    { "data.data_offset.huge",       OBJ_SEG, SH(data_offset), 8, UINT64_C(1) << 63 },
-    { "data.data_stride.small",      OBJ_SEG, SH(data_stride), 8, 1 },
-    /* 3 slots * 0x5555555555555556 wraps 64 bits to 2 */
-    { "data.data_stride.wrap",       OBJ_SEG, SH(data_stride), 8, UINT64_C(0x5555555555555556) },
-    { "data.capacity.0",             OBJ_SEG, SH(capacity), 8, 0 },
-    { "data.capacity.huge",          OBJ_SEG, SH(capacity), 8, UINT64_C(1) << 62 },
-    { "data.segment_size",           OBJ_SEG, SH(segment_size), 8, UINT64_C(1) << 40 },
-    { "data.latest_frame.ahead",     OBJ_SEG, SH(latest_frame), 8, 7 },
-    { "data.latest_frame.huge",      OBJ_SEG, SH(latest_frame), 8, UINT64_MAX },
-    /* slot descriptor (§6) and the frame's geometry (§5) */
-    { "slot.seq.odd",                OBJ_SEG, DESC, 8, 2 * FRAME - 1 },   /* never completes */
-    { "slot.died_mid_frame",         OBJ_SPECIAL, 0, 0, 0 },   /* frame 2 begun, latest still 1: valid */
-    { "slot.frame_number",           OBJ_SEG, DM(frame_number), 8, 5 },
-    { "geom.width.0",                OBJ_SEG, DG(width), 4, 0 },
-    { "geom.width.huge",             OBJ_SEG, DG(width), 4, 65537 },
-    { "geom.height.0",               OBJ_SEG, DG(height), 4, 0 },
-    { "geom.pix_fmt.0",              OBJ_SEG, DG(pix_fmt), 4, 0 },
-    { "geom.pix_fmt.mismatch",       OBJ_SEG, DG(pix_fmt), 4, SHMOUT_PIX_YUV420P },
-    { "geom.pix_fmt_name.nonul",     OBJ_SPECIAL, 0, 0, 0 },
-    { "geom.pix_fmt_name.empty",     OBJ_SPECIAL, 0, 0, 0 },
-    { "geom.nb_planes.0",            OBJ_SEG, DG(nb_planes), 4, 0 },
-    { "geom.nb_planes.5",            OBJ_SEG, DG(nb_planes), 4, 5 },
-    { "geom.frame_bytes.capacity",   OBJ_SEG, DG(frame_bytes), 8, CAPACITY + 1 },
-    { "geom.frame_bytes.huge",       OBJ_SEG, DG(frame_bytes), 8, UINT64_MAX },
-    { "geom.plane_offset.past",      OBJ_SEG, DG(plane_offset), 8, 4000 },
-    { "geom.plane_offset.wrap",      OBJ_SEG, DG(plane_offset), 8, UINT64_MAX - 8 },
-    { "geom.linesize.0",             OBJ_SEG, DG(plane_linesize), 4, 0 },
-    { "geom.linesize.int_max",       OBJ_SEG, DG(plane_linesize), 4, 0x80000000u },
-    { "geom.stride.wrap",            OBJ_SPECIAL, 0, 0, 0 },   /* linesize * height close to 2^64 */
-    { "geom.bytewidth",              OBJ_SEG, DG(plane_bytewidth), 4, 65 },
-    { "geom.height.huge",            OBJ_SEG, DG(plane_height), 4, 0xffffffffu },
-    { "geom.unused_plane",           OBJ_SEG, DG(plane_linesize) + 12, 4, 64 },
-    /* Valid for §16 (a generic reader copies by the plane fields), but the planes do not
-     * have the size the format and width x height give: readers that take the pixels by the
-     * format's name (shmin, the viewer) must refuse them. */
-    { "layout.wide_row",             OBJ_SPECIAL, 0, 0, 0 },   /* one row of 4000 bytes */
-    { "layout.long_stride",          OBJ_SPECIAL, 0, 0, 0 },   /* one row, linesize 4096 */
-    { "layout.extra_plane",          OBJ_SPECIAL, 0, 0, 0 },   /* OTHER "rgba" with 2 planes */
-    { "layout.gray_small_plane",     OBJ_SPECIAL, 0, 0, 0 },   /* gray 4096x4096 in a 64x8 plane */
+/* The cases that are not a field of corrupt_fields.h, done in apply(): whole objects made
+ * random or left out (readers of the data object must cope with each on its own), and plane
+ * layouts valid for §16 (a generic reader copies by the plane fields) whose planes do not
+ * have the size the format and width x height give: readers that take the pixels by the
+ * format's name (shmin, the viewer) must refuse them. `list` gives valid and the whole-object
+ * cases, then the table's, then the layouts. */
+static const char *const whole_cases[] = {
+    "valid", "prim.random", "data.random",
+    "data.missing",                     /* announced, not there */
+    "wait.short",                       /* 16 bytes: readers must not map it */
+    "wait.random",
+};
+static const char *const layout_cases[] = {
+    "layout.wide_row",                  /* one row of 4000 bytes */
+    "layout.long_stride",               /* one row, linesize 4096 */
+    "layout.extra_plane",               /* OTHER "rgba" with 2 planes */
+    "layout.gray_small_plane",          /* gray 4096x4096 in a 64x8 plane */
 };
 
 static void put(uint8_t *base, size_t off, size_t size, uint64_t v)
@@ -266,7 +181,7 @@ static void set_layout(uint32_t code, const char *name, uint32_t w, uint32_t h, 
 {
     struct shmout_geometry g;
 
-    memcpy(&g, seg + DG(width), sizeof(g));
+    memcpy(&g, seg + CF_DG(width), sizeof(g));
     g.width = w;
     g.height = h;
     g.pix_fmt = code;
@@ -280,68 +195,33 @@ static void set_layout(uint32_t code, const char *name, uint32_t w, uint32_t h, 
         g.plane_linesize[p] = p < nb ? linesize : 0;
         g.plane_height[p] = p < nb ? rows : 0;
     }
-    memcpy(seg + DG(width), &g, sizeof(g));
+    memcpy(seg + CF_DG(width), &g, sizeof(g));
 }
 
 static int apply(const char *c)
 {
-    const struct mutation *m = NULL;
-
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        if (!strcmp(cases[i].name, c))
-            m = &cases[i];
-    if (!m)
-        return -1;
-    if (m->obj == OBJ_PRIM)
-        put(prim, m->off, m->size, m->value);
-    else if (m->obj == OBJ_SEG)
-        put(seg, m->off, m->size, m->value);
+    if (cf_apply(c, prim, &prim_size, seg, &seg_size) || !strcmp(c, "valid"))
+        ;
     else if (!strcmp(c, "prim.random"))
         fill_random(prim, prim_size);
-    else if (!strcmp(c, "prim.short"))
-        prim_size = 512;
-    else if (!strcmp(c, "prim.long")) {
-        uint8_t *p = calloc(1, 8192);
-        if (!p)
-            die("calloc");
-        memcpy(p, prim, prim_size);
-        free(prim);
-        prim = p;
-        prim_size = 8192;
-    } else if (!strcmp(c, "data.random"))
+    else if (!strcmp(c, "data.random"))
         fill_random(seg, seg_size);
-    else if (!strcmp(c, "data.short"))
-        seg_size = 128;
-    else if (!strcmp(c, "data.truncated"))
-        seg_size = 4096;
     else if (!strcmp(c, "data.missing"))
         have_seg = 0;
     else if (!strcmp(c, "wait.short"))
         wait_size = 16;
     else if (!strcmp(c, "wait.random"))
         fill_random(waitobj, wait_size);
-    else if (!strcmp(c, "prim.version_minor")) {
-        put(prim, PH(version_minor), 2, 7);
-        memset(prim + PH(reserved2), 0xff, sizeof(((struct shmout_header *)0)->reserved2));
-    } else if (!strcmp(c, "prim.name.nonul"))
-        memset(prim + PH(name), 'A', 64);
-    else if (!strcmp(c, "slot.died_mid_frame"))   /* frame 2 begun in the next slot */
-        put(seg, DESC + sizeof(struct shmout_slot_desc), 8, 2 * (FRAME + 1) - 1);
-    else if (!strcmp(c, "geom.pix_fmt_name.nonul"))
-        memset(seg + DG(pix_fmt_name), 'x', SHMOUT_PIX_FMT_NAME_LEN);
-    else if (!strcmp(c, "geom.pix_fmt_name.empty"))
-        put(seg, DG(pix_fmt_name), 8, 0);
-    else if (!strcmp(c, "geom.stride.wrap")) {
-        put(seg, DG(plane_linesize), 4, 0xffffffffu);
-        put(seg, DG(plane_height), 4, 0xffffffffu);
-    } else if (!strcmp(c, "layout.wide_row"))
-        set_layout(SHMOUT_PIX_RGBA, "rgba", W, H, 1, 4000, 4000, 1, 4000);
+    else if (!strcmp(c, "layout.wide_row"))
+        set_layout(SHMOUT_PIX_RGBA, "rgba", CF_W, CF_H, 1, 4000, 4000, 1, 4000);
     else if (!strcmp(c, "layout.long_stride"))
-        set_layout(SHMOUT_PIX_RGBA, "rgba", W, H, 1, W * 4, 4096, 1, 4096);
+        set_layout(SHMOUT_PIX_RGBA, "rgba", CF_W, CF_H, 1, CF_W * 4, 4096, 1, 4096);
     else if (!strcmp(c, "layout.extra_plane"))
-        set_layout(SHMOUT_PIX_OTHER, "rgba", W, H, 2, W * 4, W * 4, 1, 512 + W * 4);
+        set_layout(SHMOUT_PIX_OTHER, "rgba", CF_W, CF_H, 2, CF_W * 4, CF_W * 4, 1, 512 + CF_W * 4);
     else if (!strcmp(c, "layout.gray_small_plane"))
         set_layout(SHMOUT_PIX_GRAY, "gray", 4096, 4096, 1, 64, 64, 8, 512);
+    else
+        return -1;
     return 0;
 }
 
@@ -382,8 +262,8 @@ static uint8_t *map_rw(const char *obj, size_t *size, int *fd)
 
 static void wake(uint8_t *pm)
 {
-    __atomic_fetch_add((uint32_t *)(pm + PH(wake_word)), 1, __ATOMIC_SEQ_CST);
-    syscall(SYS_futex, pm + PH(wake_word), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    __atomic_fetch_add((uint32_t *)(pm + CF_PH(wake_word)), 1, __ATOMIC_SEQ_CST);
+    syscall(SYS_futex, pm + CF_PH(wake_word), FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
 static void sleep_ms(long ms)
@@ -445,17 +325,17 @@ static void live(const char *name, const char *action, long delay, long hold)
     sm = map_rw(dname, &size, &sfd);
     if (swap) {
         /* @d2: a copy of @d1 with the generation of its name but a hostile slot table */
-        bad = read_object(dname, &size);
-        put(bad, SH(segment_gen), 4, 2);
-        put(bad, SH(slot_table_offset), 8, UINT64_C(1) << 62);
+        bad = read_object(dname, &size, 0);
+        put(bad, CF_SH(segment_gen), 4, 2);
+        put(bad, CF_SH(slot_table_offset), 8, UINT64_C(1) << 62);
         snprintf(dname, sizeof(dname), "%s@d2", obj);
         write_object(dname, bad, size);
     }
     sleep_ms(delay);
     if (swap)
-        __atomic_store_n((uint32_t *)(pm + PH(segment_gen)), 2, __ATOMIC_RELEASE);
+        __atomic_store_n((uint32_t *)(pm + CF_PH(segment_gen)), 2, __ATOMIC_RELEASE);
     else
-        __atomic_store_n((uint64_t *)(sm + SH(latest_frame)), 7, __ATOMIC_RELEASE);
+        __atomic_store_n((uint64_t *)(sm + CF_SH(latest_frame)), 7, __ATOMIC_RELEASE);
     wake(pm);
     sleep_ms(hold);
     _exit(0);
@@ -569,8 +449,13 @@ static int run(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc == 2 && !strcmp(argv[1], "list")) {
-        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-            printf("%s\n", cases[i].name);
+        for (size_t i = 0; i < sizeof(whole_cases) / sizeof(whole_cases[0]); i++)
+            printf("%s\n", whole_cases[i]);
+        for (size_t i = 0; i < CF_COUNT; i++)
+            if (cf_first(i))
+                printf("%s\n", corrupt_fields[i].name);
+        for (size_t i = 0; i < sizeof(layout_cases) / sizeof(layout_cases[0]); i++)
+            printf("%s\n", layout_cases[i]);
         return 0;
     }
     if (argc == 4 && !strcmp(argv[1], "make"))

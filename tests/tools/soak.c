@@ -4,8 +4,9 @@
 /*
  * soak.c: the frame source, writers and checking readers that the reliability suites
  * (tests/reliability/) drive. Every frame's bytes are a function of its index k and its
- * geometry (the oracle below), with k stored in the first 8 bytes of plane 0, so any reader can
- * tell a torn, wrong-geometry or misnumbered frame from a good one, byte for byte.
+ * geometry (the oracle of frame_oracle.h, which the libshmout tests use too), with k stored in
+ * the first 8 bytes of plane 0, so any reader can tell a torn, wrong-geometry or misnumbered
+ * frame from a good one, byte for byte.
  *
  *   soak gen W H N [--pause-after K FILE]
  *                           N rgba frames on stdout, for ffmpeg -f rawvideo -pix_fmt rgba -s WxH -i -;
@@ -37,63 +38,7 @@
 #include <unistd.h>
 
 #include "shmout.h"
-
-/* ---- the oracle -------------------------------------------------------------------------- */
-
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static uint64_t row_seed(uint64_t k, const struct shmout_geometry *g, int p, uint32_t y)
-{
-    return mix(mix(mix(k) ^ ((uint64_t)g->width << 32 | g->height)) ^
-               ((uint64_t)g->pix_fmt << 40 | (uint64_t)p << 32 | y));
-}
-
-static void fill_row(uint8_t *dst, uint32_t n, uint64_t seed)
-{
-    uint32_t i;
-    uint64_t v;
-
-    for (i = 0; i + 8 <= n; i += 8) {
-        v = mix(seed++);
-        memcpy(dst + i, &v, 8);
-    }
-    if (i < n) {
-        v = mix(seed);
-        memcpy(dst + i, &v, n - i);
-    }
-}
-
-/* Frame k of geometry g into planes with linesizes ls. */
-static void make_frame(uint64_t k, const struct shmout_geometry *g, uint8_t *const data[4],
-                       const int ls[4])
-{
-    for (uint32_t p = 0; p < g->nb_planes; p++)
-        for (uint32_t y = 0; y < g->plane_height[p]; y++)
-            fill_row(data[p] + (size_t)y * ls[p], g->plane_bytewidth[p], row_seed(k, g, p, y));
-    memcpy(data[0], &k, 8);
-}
-
-/* 0 if the frame in data/ls is frame k (read from its first bytes, into *k) of geometry g. */
-static int check_frame(const struct shmout_geometry *g, uint8_t *const data[4], const int ls[4],
-                       uint64_t *k, uint8_t *row)
-{
-    memcpy(k, data[0], 8);
-    for (uint32_t p = 0; p < g->nb_planes; p++)
-        for (uint32_t y = 0; y < g->plane_height[p]; y++) {
-            fill_row(row, g->plane_bytewidth[p], row_seed(*k, g, p, y));
-            if (p == 0 && y == 0)
-                memcpy(row, k, 8);
-            if (memcmp(row, data[p] + (size_t)y * ls[p], g->plane_bytewidth[p]))
-                return -1;
-        }
-    return 0;
-}
+#include "frame_oracle.h"
 
 static int rgba_geometry(struct shmout_geometry *g, const char *w, const char *h)
 {
@@ -157,7 +102,7 @@ static int cmd_gen(int argc, char **argv)
     for (uint64_t k = 0; k < n; k++) {
         uint8_t *data[4] = { buf };
         int ls[4] = { (int)g.plane_linesize[0] };
-        make_frame(k, &g, data, ls);
+        t_fill(&g, data, ls, k);
         if (write_all(buf, g.frame_bytes) < 0) {
             if (errno != EPIPE)     /* the writer was killed: expected */
                 fprintf(stderr, "soak gen: write failed after %" PRIu64 " frames: %s\n", k,
@@ -175,15 +120,14 @@ static int cmd_gen(int argc, char **argv)
 static int cmd_check(int argc, char **argv)
 {
     struct shmout_geometry g;
-    uint8_t *buf, *row;
+    uint8_t *buf;
     uint64_t frames = 0, bad = 0, gaps = 0, k, last = 0;
     size_t have = 0;
 
     if (argc != 2 || rgba_geometry(&g, argv[0], argv[1]) < 0)
         return 2;
     buf = malloc(g.frame_bytes);
-    row = malloc(g.plane_bytewidth[0]);
-    if (!buf || !row)
+    if (!buf)
         return 1;
     for (;;) {
         ssize_t r = read(0, buf + have, g.frame_bytes - have);
@@ -195,9 +139,9 @@ static int cmd_check(int argc, char **argv)
         if (have < g.frame_bytes)
             continue;
         have = 0;
-        uint8_t *data[4] = { buf };
+        const uint8_t *data[4] = { buf };
         int ls[4] = { (int)g.plane_linesize[0] };
-        if (check_frame(&g, data, ls, &k, row) < 0) {
+        if (t_identify(&g, data, ls, &k) < 0) {
             bad++;
             continue;
         }
@@ -209,7 +153,6 @@ static int cmd_check(int argc, char **argv)
     printf("frames=%" PRIu64 " bad=%" PRIu64 " gaps=%" PRIu64 " last=%" PRIu64 " partial=%zu\n",
            frames, bad, gaps, frames ? last + 1 : 0, have);
     free(buf);
-    free(row);
     return bad || have ? 1 : 0;
 }
 
@@ -220,25 +163,21 @@ static void on_term(int sig) { (void)sig; stop = 1; }
 
 struct planes {
     struct shmout_geometry g;
-    uint8_t *buf, *row;
+    uint8_t *buf;
     uint8_t *data[4];
     int ls[4];
 };
 
 static int planes_alloc(struct planes *pl, const struct shmout_geometry *g)
 {
-    uint64_t off = 0, maxw = 8;
+    uint64_t off = 0;
 
     free(pl->buf);
-    free(pl->row);
     pl->g = *g;
     for (uint32_t p = 0; p < g->nb_planes; p++)
         off += (uint64_t)g->plane_bytewidth[p] * g->plane_height[p];
-    for (uint32_t p = 0; p < g->nb_planes; p++)
-        maxw = g->plane_bytewidth[p] > maxw ? g->plane_bytewidth[p] : maxw;
     pl->buf = malloc(off ? off : 1);
-    pl->row = malloc(maxw);
-    if (!pl->buf || !pl->row)
+    if (!pl->buf)
         return -1;
     off = 0;
     memset(pl->data, 0, sizeof(pl->data));
@@ -339,7 +278,7 @@ static int cmd_read(int argc, char **argv)
             last = meta.frame_number;
             if (!oracle)
                 ;
-            else if (check_frame(&pl.g, pl.data, pl.ls, &k, pl.row) < 0)
+            else if (t_identify(&pl.g, (const uint8_t *const *)pl.data, pl.ls, &k) < 0)
                 bad++;
             else if (k + 1 != meta.frame_number)
                 badnum++;
@@ -386,7 +325,6 @@ static int cmd_read(int argc, char **argv)
            badpts, sessions, st.torn_retries, st.geometry_changes, shmout_reader_status(r));
     shmout_reader_close(r);
     free(pl.buf);
-    free(pl.row);
     return bad || badnum || badpts ? 1 : 0;
 }
 
@@ -464,7 +402,7 @@ static int cmd_storm(int argc, char **argv)
         }
         if ((ret = shmout_writer_begin_frame(w, data, ls)) < 0)
             break;
-        make_frame(k, &g, data, ls);
+        t_fill(&g, data, ls, k);
         memset(&meta, 0, sizeof(meta));
         meta.pts = (int64_t)k;
         meta.tb_num = 1;

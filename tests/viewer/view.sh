@@ -4,8 +4,10 @@
 #
 # view.sh: shmout-view in a real window under Xvfb. Its screenshots equal the source frame
 # pixel for pixel (rgba as it is, gray expanded), it places the image as the block's fill-mode
-# hint says and as --fill overrides, and it follows a writer that resizes. The source frames
-# are the pattern `shmout test-writer` documents: byte i of frame n is (n + i) & 255.
+# hint says and as --fill overrides, and it follows a writer that resizes (its last frame shown
+# pixel for pixel at that frame's size). The source frames are the pattern `shmout test-writer`
+# documents: byte i of frame n is (n + i) & 255; with --resize-every N, frames alternate
+# between WxH and 1.5 times that every N frames.
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${B:?}" "${SHMOUT_TOOL:?}" "${FFMPEG:?}"
 VIEW=$B/bin/shmout-view
@@ -19,11 +21,13 @@ at_exit "kill $xvfb 2>/dev/null"
 n=50; while [ ! -s "$T/display" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
 export DISPLAY=":$(cat "$T/display")"
 
-# bmp_check FILE FORMAT W H: the BMP shows frame 1 of the pattern in FORMAT (rgba or gray) at W x H.
+# bmp_check FILE FORMAT W H [N]: the BMP shows frame N (default 1) of the pattern in FORMAT (rgba
+# or gray) at W x H.
 bmp_check() {
     "$PYTHON" - "$@" <<'PY'
 import struct, sys
 path, fmt, w, h = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+n = int(sys.argv[5]) if len(sys.argv) > 5 else 1
 d = open(path, "rb").read()
 off = struct.unpack_from("<I", d, 10)[0]
 bw, bh = struct.unpack_from("<ii", d, 18)
@@ -36,9 +40,9 @@ for y in range(h):
         b, g, r = d[off + ry * row + x * 3: off + ry * row + x * 3 + 3]
         if fmt == "rgba":
             i = (y * w + x) * 4
-            want = ((1 + i) & 255, (2 + i) & 255, (3 + i) & 255)
+            want = ((n + i) & 255, (n + 1 + i) & 255, (n + 2 + i) & 255)
         else:
-            v = (1 + y * w + x) & 255
+            v = (n + y * w + x) & 255
             want = (v, v, v)
         if (r, g, b) != want:
             sys.exit("pixel %d,%d is %s, want %s" % (x, y, (r, g, b), want))
@@ -84,7 +88,9 @@ kill $w; wait $w 2>/dev/null
 [ "$(pixel "$T/fill.bmp" 10 30)" = "255 255 255" ] && ok "--fill fill overrides the hint: no bars" ||
     fail "--fill fill overrides the hint" "$(pixel "$T/fill.bmp" 10 30)"
 
-# A writer that resizes every 2 frames: the viewer follows and shows the size of its last frame.
+# A writer that resizes every 2 frames: the 5 frames the viewer shows span resizes, and its last
+# one is on screen as it is, at its own size. Its number k is its first byte (the red of the
+# top-left pixel); frames 1 and 2 are 64x48, 3 and 4 96x72, and so on.
 name=$(blockname resize)
 "$SHMOUT_TOOL" test-writer "$name" --width 64 --height 48 --fps 10 --frames 40 --resize-every 2 &
 w=$!
@@ -93,6 +99,11 @@ status=$?
 kill $w 2>/dev/null; wait $w 2>/dev/null
 size=$(echo "$out" | sed -n 's/.* - \([0-9]*x[0-9]*\) rgba - .*/\1/p')
 bmp=$("$PYTHON" -c "import struct,sys; d=open('$T/rs.bmp','rb').read(); w,h=struct.unpack_from('<ii',d,18); print('%dx%d'%(w,abs(h)))" 2>&1)
-[ $status -eq 0 ] && [ -n "$size" ] && [ "$size" = "$bmp" ] && ok "it follows a resizing writer (now $size)" ||
-    fail "it follows a resizing writer" "status $status, title '$out', screenshot $bmp"
+k=$(pixel "$T/rs.bmp" 0 0 2>/dev/null | cut -d' ' -f1)
+case $k in ''|*[!0-9]*) k=0 ;; esac
+if [ $(((k - 1) / 2 % 2)) -eq 1 ]; then want=96x72; else want=64x48; fi
+[ $status -eq 0 ] && [ "$k" -ge 5 ] && [ "$size" = "$want" ] && [ "$bmp" = "$want" ] &&
+    msg=$(bmp_check "$T/rs.bmp" rgba ${want%x*} ${want#*x} "$k" 2>&1) &&
+    ok "it follows a resizing writer (frame $k, $size, pixel for pixel)" ||
+    fail "it follows a resizing writer" "status $status, title '$out', screenshot $bmp of frame $k (want $want) $msg"
 finish
