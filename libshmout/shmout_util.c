@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 the shmout authors
  *
- * shmout_util.c - error messages, block names, clocks, futex and file-lock
- * helpers used by the writer, the reader and the admin functions.
+ * shmout_util.c - error messages, block names, clocks, futex and
+ * file-lock helpers, opening a primary object, waking readers and the active
+ * toggle: what the writer, the reader and the admin functions share.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -329,4 +330,74 @@ int shmout_priv_shm_open(const char *name, int flags, mode_t mode)
         return -1;
     }
     return fd;
+}
+
+int shmout_priv_open_primary(const char *obj, int flags, int owner_only, struct stat *st,
+                             int *fd, void **map)
+{
+    int ret;
+
+    *map = NULL;
+    *fd = shmout_priv_shm_open(obj, flags, 0);
+    if (*fd < 0 && errno == ENOENT)
+        return -ENOENT;
+    if (*fd < 0 && errno == EACCES)
+        return shmout_priv_fail(-EACCES, "permission denied on " SHMOUT_PRIV_SHM_DIR "%s: "
+                                "only the block's owner may do this", obj);
+    if (*fd < 0 && errno == EPROTO)
+        return shmout_priv_fail(-EPROTO, SHMOUT_PRIV_SHM_DIR "%s is not a shared-memory block "
+                                "but a FIFO, device or directory: refusing it", obj);
+    if (*fd < 0)
+        return shmout_priv_fail(-errno, "cannot open shared-memory block " SHMOUT_PRIV_SHM_DIR
+                                "%s: %s", obj, strerror(errno));
+    if (fstat(*fd, st) < 0)
+        ret = shmout_priv_fail(-errno, "fstat of %s failed: %s", obj, strerror(errno));
+    else if (owner_only && st->st_uid != geteuid())
+        ret = shmout_priv_fail(-EPERM, "local block %s belongs to uid %u, not to you; "
+                               "refusing to read it", obj, (unsigned)st->st_uid);
+    else if (st->st_size == 0)
+        return shmout_priv_fail(-EAGAIN, "block %s has no header yet", obj);
+    else if (st->st_size != SHMOUT_PRIMARY_SIZE)
+        ret = shmout_priv_fail(-EPROTO, SHMOUT_PRIV_SHM_DIR "%s has %lld bytes, not %u: not a "
+                               "shmout block; if no writer uses it, remove it with 'shmout rm "
+                               "NAME --force'", obj, (long long)st->st_size,
+                               SHMOUT_PRIMARY_SIZE);
+    else if ((*map = mmap(NULL, SHMOUT_PRIMARY_SIZE, flags == O_RDWR ? PROT_READ | PROT_WRITE :
+                          PROT_READ, MAP_SHARED, *fd, 0)) == MAP_FAILED)
+        ret = shmout_priv_fail(-errno, "mmap of %s failed: %s", obj, strerror(errno));
+    else
+        return 0;
+    *map = NULL;
+    close(*fd);
+    *fd = -1;
+    return ret;
+}
+
+int32_t shmout_priv_owner_pid(int fd)
+{
+    int32_t pid;
+
+    if (pread(fd, &pid, sizeof(pid), offsetof(struct shmout_header, owner_pid)) !=
+        (ssize_t)sizeof(pid))
+        return 0;
+    return pid;
+}
+
+void shmout_priv_wake_readers(struct shmout_header *h, const struct shmout_wait_page *wait)
+{
+    atomic_fetch_add_explicit(SHMOUT_A32(&h->wake_word), 1, memory_order_seq_cst);
+    if (!wait || atomic_load_explicit(SHMOUT_A32(&wait->waiters), memory_order_seq_cst))
+        shmout_priv_futex_wake_all(&h->wake_word);
+}
+
+void shmout_priv_set_active(struct shmout_header *h, const struct shmout_wait_page *wait,
+                            int active)
+{
+    if (active)
+        atomic_fetch_or_explicit(SHMOUT_A32(&h->control), SHMOUT_CONTROL_ACTIVE,
+                                 memory_order_relaxed);
+    else
+        atomic_fetch_and_explicit(SHMOUT_A32(&h->control), ~SHMOUT_CONTROL_ACTIVE,
+                                  memory_order_relaxed);
+    shmout_priv_wake_readers(h, wait);
 }
