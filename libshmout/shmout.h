@@ -52,9 +52,23 @@ int shmout_name_validate(const char *name, char *errbuf, size_t errlen);
  * '/'>. Returns 0, -EINVAL (bad name/memtype) or -ENAMETOOLONG. */
 int shmout_object_name(const char *name, int memtype, char *buf, size_t len);
 
-/* "local"/"global" <-> SHMOUT_MEMTYPE_*. parse returns -EINVAL if unknown. */
+/* Names of enum values, as the tools print them and PROTOCOL.md uses them.
+ * name() returns "unknown" for a value without a name, never NULL; parse()
+ * returns the value of a name, or -EINVAL (shmout_errmsg() lists the names)
+ * for anything else, NULL included.
+ *   memtype, SHMOUT_MEMTYPE_*: "local", "global"
+ *   status, enum shmout_block_status: "active", "inactive", "closed",
+ *     "stale", "starting", "corrupt"
+ *   fill mode, enum shmout_fill_mode: "fill", "fithorizontal", "fitvertical",
+ *     "best", "outside", "native"
+ *   smoothness, enum shmout_smoothness: "nearest", "linear", "mipmap" */
 int shmout_memtype_parse(const char *s);
 const char *shmout_memtype_name(int memtype);
+const char *shmout_status_name(int status);
+int shmout_fill_mode_parse(const char *s);
+const char *shmout_fill_mode_name(uint32_t fill_mode);
+int shmout_smoothness_parse(const char *s);
+const char *shmout_smoothness_name(uint32_t smoothness);
 
 /* Stable pixel-format code <-> FFmpeg pix_fmt name. name() returns NULL for
  * unknown codes and for SHMOUT_PIX_OTHER; from_name() returns

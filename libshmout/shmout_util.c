@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 the shmout authors
  *
- * shmout_util.c - error messages, block names, clocks, futex and
+ * shmout_util.c - error messages, block and enum names, clocks, futex and
  * file-lock helpers, opening a primary object, waking readers and the active
  * toggle: what the writer, the reader and the admin functions share.
  */
@@ -100,20 +100,78 @@ int shmout_name_validate(const char *name, char *errbuf, size_t errlen)
     return ret;
 }
 
+/* Names of enum values, indexed by the value (NULL: no such value). */
+static const char *const memtype_names[] = { NULL, "local", "global" };
+static const char *const status_names[] = { "active", "inactive", "closed", "stale", "starting",
+                                            "corrupt" };
+static const char *const fill_mode_names[] = { "fill", "fithorizontal", "fitvertical", "best",
+                                               "outside", "native" };
+static const char *const smoothness_names[] = { "nearest", "linear", "mipmap" };
+#define NB_NAMES(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(NB_NAMES(memtype_names) == SHMOUT_MEMTYPE_GLOBAL + 1, "memtype names");
+_Static_assert(NB_NAMES(status_names) == SHMOUT_STATUS_CORRUPT + 1, "status names");
+_Static_assert(NB_NAMES(fill_mode_names) == SHMOUT_FILL_NATIVE + 1, "fill mode names");
+_Static_assert(NB_NAMES(smoothness_names) == SHMOUT_SMOOTH_MIPMAP + 1, "smoothness names");
+
+static const char *name_of(const char *const *names, size_t nb, size_t v)
+{
+    return v < nb && names[v] ? names[v] : "unknown";
+}
+
+/* The value named s, or -EINVAL with a message listing the names ("use a, b or c"). */
+static int parse_name(const char *const *names, size_t nb, const char *s, const char *what)
+{
+    char list[128] = "";
+    size_t i, k = 0, count = 0, len = 0;
+
+    for (i = 0; i < nb; i++) {
+        if (names[i] && s && !strcmp(s, names[i]))
+            return (int)i;
+        count += names[i] != NULL;
+    }
+    for (i = 0; i < nb; i++) {
+        if (!names[i] || len >= sizeof(list))
+            continue;
+        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+                                !k ? "" : k + 1 < count ? ", " : " or ", names[i]);
+        k++;
+    }
+    return shmout_priv_fail(-EINVAL, "unknown %s '%s' (use %s)", what, s ? s : "(null)", list);
+}
+
 int shmout_memtype_parse(const char *s)
 {
-    if (s && !strcmp(s, "local"))
-        return SHMOUT_MEMTYPE_LOCAL;
-    if (s && !strcmp(s, "global"))
-        return SHMOUT_MEMTYPE_GLOBAL;
-    return shmout_priv_fail(-EINVAL, "unknown memtype '%s' (use local or global)",
-                            s ? s : "(null)");
+    return parse_name(memtype_names, NB_NAMES(memtype_names), s, "memtype");
 }
 
 const char *shmout_memtype_name(int memtype)
 {
-    return memtype == SHMOUT_MEMTYPE_LOCAL ? "local" :
-           memtype == SHMOUT_MEMTYPE_GLOBAL ? "global" : "unknown";
+    return name_of(memtype_names, NB_NAMES(memtype_names), (size_t)memtype);
+}
+
+const char *shmout_status_name(int status)
+{
+    return name_of(status_names, NB_NAMES(status_names), (size_t)status);
+}
+
+const char *shmout_fill_mode_name(uint32_t fill_mode)
+{
+    return name_of(fill_mode_names, NB_NAMES(fill_mode_names), fill_mode);
+}
+
+int shmout_fill_mode_parse(const char *s)
+{
+    return parse_name(fill_mode_names, NB_NAMES(fill_mode_names), s, "fill mode");
+}
+
+const char *shmout_smoothness_name(uint32_t smoothness)
+{
+    return name_of(smoothness_names, NB_NAMES(smoothness_names), smoothness);
+}
+
+int shmout_smoothness_parse(const char *s)
+{
+    return parse_name(smoothness_names, NB_NAMES(smoothness_names), s, "smoothness");
 }
 
 int shmout_object_name(const char *name, int memtype, char *buf, size_t len)
