@@ -29,8 +29,11 @@ extern "C" {
 
 #define SHMOUT_VERSION_STRING "1.0.0"
 
-/* Special errors beyond errno values (all negative). */
-#define SHMOUT_NOPTS INT64_MIN   /* meta.pts when unknown */
+/* Layout conventions of the libshmout writer, not of the protocol: readers
+ * MUST take the layout from the block (the plane table, the data-object
+ * header) and never assume these (PROTOCOL.md §5, §6). */
+#define SHMOUT_PLANE_ALIGN  64u     /* plane offsets (shmout_geometry_init) */
+#define SHMOUT_DATA_ALIGN   4096u   /* data_offset, data_stride: areas on pages */
 
 /* ---- errors, names, formats ------------------------------------------ */
 
@@ -52,9 +55,23 @@ int shmout_name_validate(const char *name, char *errbuf, size_t errlen);
  * '/'>. Returns 0, -EINVAL (bad name/memtype) or -ENAMETOOLONG. */
 int shmout_object_name(const char *name, int memtype, char *buf, size_t len);
 
-/* "local"/"global" <-> SHMOUT_MEMTYPE_*. parse returns -EINVAL if unknown. */
+/* Names of enum values, as the tools print them and PROTOCOL.md uses them.
+ * name() returns "unknown" for a value without a name, never NULL; parse()
+ * returns the value of a name, or -EINVAL (shmout_errmsg() lists the names)
+ * for anything else, NULL included.
+ *   memtype, SHMOUT_MEMTYPE_*: "local", "global"
+ *   status, enum shmout_block_status: "active", "inactive", "closed",
+ *     "stale", "starting", "corrupt"
+ *   fill mode, enum shmout_fill_mode: "fill", "fithorizontal", "fitvertical",
+ *     "best", "outside", "native"
+ *   smoothness, enum shmout_smoothness: "nearest", "linear", "mipmap" */
 int shmout_memtype_parse(const char *s);
 const char *shmout_memtype_name(int memtype);
+const char *shmout_status_name(int status);
+int shmout_fill_mode_parse(const char *s);
+const char *shmout_fill_mode_name(uint32_t fill_mode);
+int shmout_smoothness_parse(const char *s);
+const char *shmout_smoothness_name(uint32_t smoothness);
 
 /* Stable pixel-format code <-> FFmpeg pix_fmt name. name() returns NULL for
  * unknown codes and for SHMOUT_PIX_OTHER; from_name() returns
@@ -66,8 +83,9 @@ uint32_t shmout_pix_fmt_from_name(const char *name);
  * other, each plane offset aligned to SHMOUT_PLANE_ALIGN, each linesize
  * rounded up to a multiple of linesize_align (1 = tightly packed, must be a
  * power of two <= 4096). Aspect is 0/0 and colour unspecified (matrix,
- * primaries and transfer 2, range and chroma location 0); set them afterwards. For SHMOUT_PIX_OTHER fill the struct yourself (width,
- * height, pix_fmt_name, nb_planes and the plane arrays, frame_bytes).
+ * primaries and transfer 2, range and chroma location 0); set them
+ * afterwards. For SHMOUT_PIX_OTHER fill the struct yourself (width, height,
+ * pix_fmt_name, nb_planes and the plane arrays, frame_bytes).
  * Returns 0 or -EINVAL (unknown format, zero/huge size, bad alignment). */
 int shmout_geometry_init(struct shmout_geometry *g, uint32_t pix_fmt,
                          uint32_t width, uint32_t height, uint32_t linesize_align);
@@ -101,7 +119,9 @@ void shmout_writer_options_default(struct shmout_writer_options *opts);
  * Errors: -EINVAL (name, memtype, geometry, options), -EBUSY (a live writer
  * owns the block: "in use by pid N"), -EACCES/-EPERM (object owned by another
  * user), -ENOSPC (/dev/shm full), -EPROTO (an incompatible object holds the
- * name; remove it with "shmout rm NAME"), -ENOMEM, other -errno. */
+ * name; remove it with "shmout rm NAME --force"), -EEXIST (16 data-object
+ * names in a row are taken by objects that cannot be removed), -ENOMEM,
+ * other -errno. */
 int shmout_writer_open(shmout_writer **w, const char *name, int memtype,
                        const struct shmout_geometry *geometry,
                        const struct shmout_writer_options *opts);
@@ -153,10 +173,11 @@ void shmout_writer_heartbeat(shmout_writer *w);
 /* Number of frames published so far in this session. */
 uint64_t shmout_writer_frames(const shmout_writer *w);
 
-/* Mark the block closed, wake all readers, unlink the data objects (readers
- * keep their mappings and the last frame) and release ownership. The small
- * primary and wait objects stay so readers attached now will reattach to
- * the next writer using the name; "shmout rm NAME" removes them. NULL-safe. */
+/* Mark the block closed, wake all readers, unlink the current data object
+ * if its name is still this writer's (readers keep their mappings and the
+ * last frame) and release ownership. The small primary and wait objects
+ * stay so readers attached now will reattach to the next writer using the
+ * name; "shmout rm NAME" removes them. NULL-safe. */
 void shmout_writer_close(shmout_writer *w);
 
 /* ---- reader ------------------------------------------------------------ */
@@ -231,8 +252,9 @@ int shmout_reader_set_mode(shmout_reader *r, int mode);
 int shmout_reader_wait(shmout_reader *r, int timeout_ms);
 
 /* Zero-copy access to a complete frame: the newest, or in SHMOUT_READ_EVERY
- * mode the next one (shmout_reader_set_mode). Returns 0, -EAGAIN (no
- * frame published yet), -EPROTO (corrupt block). */
+ * mode the next one (shmout_reader_set_mode). Returns 0, -EAGAIN (no frame
+ * published yet, or the writer kept overwriting it), -EPROTO (corrupt
+ * block). */
 int shmout_reader_acquire(shmout_reader *r, struct shmout_frame_view *view);
 
 /* 0 if the frame in *view was not touched by the writer since acquire
@@ -246,8 +268,8 @@ int shmout_reader_validate(shmout_reader *r, const struct shmout_frame_view *vie
  * and heights must match the frame; linesizes may differ). On success and
  * on -EMSGSIZE (frame geometry differs from *want: reallocate for
  * out_geometry and call again) *out_geometry and *out_meta are filled
- * (either may be NULL). Returns 0, -EAGAIN (no frame yet), -EMSGSIZE,
- * -EPROTO. */
+ * (either may be NULL). Returns 0, -EAGAIN (no frame yet, or the writer
+ * kept overwriting it), -EMSGSIZE, -EPROTO. */
 int shmout_reader_read(shmout_reader *r, const struct shmout_geometry *want,
                        uint8_t *const dst[4], const int dst_linesize[4],
                        struct shmout_geometry *out_geometry,
@@ -299,7 +321,8 @@ int shmout_block_info(const char *name, int memtype, struct shmout_block_info *i
 int shmout_list(struct shmout_block_info **list, size_t *count);
 
 /* Flip the active toggle of a block owned by this user (needs write access
- * to the primary object). Returns 0, -ENOENT, -EACCES, -EPROTO. */
+ * to the primary object) and wake its readers. Returns 0, -ENOENT, -EACCES,
+ * -EAGAIN (no header yet), -EPROTO. */
 int shmout_set_active(const char *name, int memtype, int active);
 
 /* Remove every object of a block. A block with a live writer is refused

@@ -20,48 +20,16 @@
 
 #include "shmout_priv.h"
 
-static int open_primary(const char *obj, int flags, int *fd_out, void **map_out)
+/* Open and map a block's primary object; -ENOENT with the message for tools. */
+static int open_primary(const char *obj, int flags, int *fd, void **map)
 {
     struct stat st;
-    void *map;
-    int fd, ret;
+    int ret = shmout_priv_open_primary(obj, flags, 0, &st, fd, map);
 
-    fd = shmout_priv_shm_open(obj, flags, 0);
-    if (fd < 0 && errno == ENOENT)
+    if (ret == -ENOENT)
         return shmout_priv_fail(-ENOENT, "no such block (%s does not exist); see 'shmout ls'",
                                 obj);
-    if (fd < 0 && errno == EACCES)
-        return shmout_priv_fail(-EACCES, "permission denied on %s: only the block's owner "
-                                "may do this", obj);
-    if (fd < 0 && errno == EPROTO)
-        return shmout_priv_fail(-EPROTO, "/dev/shm%s is not a shared-memory block but a FIFO, "
-                                "device or directory: refusing it", obj);
-    if (fd < 0)
-        return shmout_priv_fail(-errno, "cannot open %s: %s", obj, strerror(errno));
-    if (fstat(fd, &st) < 0) {
-        ret = shmout_priv_fail(-errno, "fstat of %s failed: %s", obj, strerror(errno));
-        close(fd);
-        return ret;
-    }
-    if (st.st_size == 0) {
-        close(fd);
-        return shmout_priv_fail(-EAGAIN, "block %s has no header yet", obj);
-    }
-    if (st.st_size != SHMOUT_PRIMARY_SIZE) {
-        close(fd);
-        return shmout_priv_fail(-EPROTO, "%s is not a shmout block (size %lld); remove it "
-                                "with 'shmout rm NAME --force'", obj, (long long)st.st_size);
-    }
-    map = mmap(NULL, SHMOUT_PRIMARY_SIZE, flags == O_RDWR ? PROT_READ | PROT_WRITE : PROT_READ,
-               MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) {
-        ret = shmout_priv_fail(-errno, "mmap of %s failed: %s", obj, strerror(errno));
-        close(fd);
-        return ret;
-    }
-    *fd_out = fd;
-    *map_out = map;
-    return 0;
+    return ret;
 }
 
 /* Frame count, slot info and last frame time from the current data object. */
@@ -70,10 +38,9 @@ static void inspect_segment(const char *obj, uint32_t gen, struct shmout_block_i
     char dname[SHMOUT_PRIV_OBJ_LEN];
     struct shmout_segment_header sh;
     struct shmout_slot_desc d;
-    const struct shmout_slot_desc *ds;
     struct stat st;
     const uint8_t *map;
-    uint64_t n, s1, now;
+    uint64_t n, now;
     int fd, tries;
 
     if (shmout_priv_data_name(dname, sizeof(dname), obj, gen) < 0 ||
@@ -90,20 +57,15 @@ static void inspect_segment(const char *obj, uint32_t gen, struct shmout_block_i
     if (shmout_priv_validate_segment(map, (size_t)st.st_size, &sh) == 0) {
         info->slots = sh.slot_count;
         info->capacity = sh.capacity;
-        for (tries = 0; tries < 100; tries++) {
+        for (tries = 0; tries < SHMOUT_PRIV_MAX_TRIES; tries++) {
             n = atomic_load_explicit(SHMOUT_A64(map + offsetof(struct shmout_segment_header,
                                                                latest_frame)),
                                      memory_order_acquire);
             info->frames = n;
             if (!n)
                 break;
-            ds = (const void *)(map + sh.slot_table_offset +
-                                (n % sh.slot_count) * sh.slot_desc_size);
-            s1 = atomic_load_explicit(SHMOUT_A64(&ds->seq), memory_order_acquire);
-            shmout_priv_shared_copy(&d, ds, sizeof(d));
-            SHMOUT_FENCE(memory_order_acquire);
-            if (s1 != 2 * n || atomic_load_explicit(SHMOUT_A64(&ds->seq),
-                                                    memory_order_relaxed) != s1)
+            if (shmout_priv_read_slot((const void *)(map + shmout_priv_slot_desc_off(&sh, n)), n,
+                                      &d) != SHMOUT_PRIV_SLOT_OK)
                 continue;
             now = shmout_priv_now_ns(CLOCK_MONOTONIC);
             info->last_frame_age_ns = now >= d.meta.monotonic_ns ?
@@ -130,23 +92,20 @@ static int identify(const char *obj, struct shmout_block_info *info)
     return 0;
 }
 
-/* A primary object without a header yet (size 0 or magic 0): starting while a writer holds
- * its lock, stale (an abandoned set-up, which the next writer takes over) when none does. */
-static int inspect_unset(const char *obj, struct shmout_block_info *info)
+/* A primary object without a header yet (size 0 or magic 0), open at fd: starting while a
+ * writer holds its lock, stale (an abandoned set-up, which the next writer takes over) when
+ * none does. */
+static int inspect_unset(const char *obj, int fd, struct shmout_block_info *info)
 {
-    int fd, alive, ret = identify(obj, info);
+    int alive, ret = identify(obj, info);
 
     if (ret < 0)
         return ret;
-    fd = shmout_priv_shm_open(obj, O_RDONLY, 0);
-    if (fd < 0)
-        return shmout_priv_fail(-errno, "cannot open %s: %s", obj, strerror(errno));
     alive = shmout_priv_writer_alive(fd);
     if (alive >= 0) {
         info->status = alive ? SHMOUT_STATUS_STARTING : SHMOUT_STATUS_STALE;
         info->readers = shmout_priv_count_readers(fd);
     }
-    close(fd);
     return alive < 0 ? alive : 0;
 }
 
@@ -160,11 +119,45 @@ static int corrupt_entry(const char *obj, struct shmout_block_info *info)
     return identify(obj, info);
 }
 
+/* Fill *info from a valid header (snap, its copy) of the primary object open at fd. */
+static int inspect_header(const char *obj, int fd, const struct shmout_header *h,
+                          const struct shmout_header *snap, struct shmout_block_info *info)
+{
+    uint64_t hb, now;
+    int ret;
+
+    snprintf(info->object, sizeof(info->object), "%s", obj);
+    snprintf(info->name, sizeof(info->name), "%s", snap->name);
+    info->memtype = (int)snap->memtype;
+    ret = shmout_priv_status(h, fd);
+    if (ret < 0)
+        return ret;
+    info->status = ret;
+    info->owner_pid = snap->owner_pid;
+    info->owner_uid = snap->owner_uid;
+    info->owner_starttime = snap->owner_starttime;
+    info->session = snap->session;
+    info->control = snap->control;
+    info->fill_mode = snap->fill_mode;
+    info->smoothness = snap->smoothness;
+    info->segment_gen = snap->segment_gen;
+    if (info->status <= SHMOUT_STATUS_INACTIVE)
+        info->fps = snap->fps_milli / 1000.0;
+    hb = snap->heartbeat_ns;
+    now = shmout_priv_now_ns(CLOCK_MONOTONIC);
+    if (hb)
+        info->heartbeat_age_ns = now >= hb ? (int64_t)(now - hb) : 0;
+    ret = shmout_priv_read_geometry(h, &info->geometry, &info->geometry_gen);
+    if (ret < 0 && ret != -EAGAIN)
+        return ret;
+    inspect_segment(obj, snap->segment_gen, info);
+    info->readers = shmout_priv_count_readers(fd);
+    return 0;
+}
+
 static int inspect(const char *obj, struct shmout_block_info *info)
 {
     struct shmout_header snap;
-    const struct shmout_header *h;
-    uint64_t hb, now;
     void *map;
     int fd, ret;
 
@@ -172,50 +165,16 @@ static int inspect(const char *obj, struct shmout_block_info *info)
     info->last_frame_age_ns = -1;
     info->heartbeat_age_ns = -1;
     ret = open_primary(obj, O_RDONLY, &fd, &map);
-    if (ret == -EAGAIN)
-        return inspect_unset(obj, info);
-    if (ret < 0)
-        return ret;
-    h = map;
-    ret = shmout_priv_validate_header(map, SHMOUT_PRIMARY_SIZE, &snap);
-    if (ret == -EAGAIN) {
+    if (ret == 0)
+        ret = shmout_priv_validate_header(map, SHMOUT_PRIMARY_SIZE, &snap);
+    if (ret == -EAGAIN)                 /* size 0 or magic 0: no header yet */
+        ret = inspect_unset(obj, fd, info);
+    else if (ret == 0)
+        ret = inspect_header(obj, fd, map, &snap, info);
+    if (map)
         munmap(map, SHMOUT_PRIMARY_SIZE);
+    if (fd >= 0)
         close(fd);
-        return inspect_unset(obj, info);
-    }
-    if (ret < 0)
-        goto out;
-    snprintf(info->object, sizeof(info->object), "%s", obj);
-    snprintf(info->name, sizeof(info->name), "%s", snap.name);
-    info->memtype = (int)snap.memtype;
-    ret = shmout_priv_status(h, fd);
-    if (ret < 0)
-        goto out;
-    info->status = ret;
-    info->owner_pid = snap.owner_pid;
-    info->owner_uid = snap.owner_uid;
-    info->owner_starttime = snap.owner_starttime;
-    info->session = snap.session;
-    info->control = snap.control;
-    info->fill_mode = snap.fill_mode;
-    info->smoothness = snap.smoothness;
-    info->segment_gen = snap.segment_gen;
-    if (info->status <= SHMOUT_STATUS_INACTIVE)
-        info->fps = snap.fps_milli / 1000.0;
-    hb = snap.heartbeat_ns;
-    now = shmout_priv_now_ns(CLOCK_MONOTONIC);
-    if (hb)
-        info->heartbeat_age_ns = now >= hb ? (int64_t)(now - hb) : 0;
-    ret = shmout_priv_read_geometry(h, &info->geometry, &info->geometry_gen);
-    if (ret == -EAGAIN)
-        ret = 0;
-    if (ret < 0)
-        goto out;
-    inspect_segment(obj, snap.segment_gen, info);
-    info->readers = shmout_priv_count_readers(fd);
-out:
-    munmap(map, SHMOUT_PRIMARY_SIZE);
-    close(fd);
     return ret;
 }
 
@@ -286,7 +245,7 @@ int shmout_list(struct shmout_block_info **list, size_t *count)
 int shmout_set_active(const char *name, int memtype, int active)
 {
     char obj[SHMOUT_PRIV_OBJ_LEN];
-    struct shmout_header snap, *h;
+    struct shmout_header snap;
     void *map;
     int fd, ret;
 
@@ -294,29 +253,21 @@ int shmout_set_active(const char *name, int memtype, int active)
     if (ret < 0)
         return ret;
     ret = open_primary(obj, O_RDWR, &fd, &map);
-    if (ret < 0)
-        return ret;
-    h = map;
-    ret = shmout_priv_validate_header(map, SHMOUT_PRIMARY_SIZE, &snap);
-    if (ret == 0) {
-        if (active)
-            atomic_fetch_or_explicit(SHMOUT_A32(&h->control), SHMOUT_CONTROL_ACTIVE,
-                                     memory_order_relaxed);
-        else
-            atomic_fetch_and_explicit(SHMOUT_A32(&h->control), ~SHMOUT_CONTROL_ACTIVE,
-                                      memory_order_relaxed);
-        atomic_fetch_add_explicit(SHMOUT_A32(&h->wake_word), 1, memory_order_seq_cst);
-        shmout_priv_futex_wake_all(&h->wake_word);
-    }
-    munmap(map, SHMOUT_PRIMARY_SIZE);
-    close(fd);
+    if (ret == 0)
+        ret = shmout_priv_validate_header(map, SHMOUT_PRIMARY_SIZE, &snap);
+    if (ret == 0)
+        shmout_priv_set_active(map, NULL, active);  /* no wait page here: always wake */
+    if (map)
+        munmap(map, SHMOUT_PRIMARY_SIZE);
+    if (fd >= 0)
+        close(fd);
     return ret;
 }
 
 int shmout_remove(const char *name, int memtype, int force)
 {
     char obj[SHMOUT_PRIV_OBJ_LEN], wname[SHMOUT_PRIV_OBJ_LEN];
-    int32_t pid = 0;
+    int32_t pid;
     int fd, alive, found = 0, ret;
 
     ret = shmout_object_name(name, memtype, obj, sizeof(obj));
@@ -325,9 +276,7 @@ int shmout_remove(const char *name, int memtype, int force)
     fd = shmout_priv_shm_open(obj, O_RDONLY, 0);
     if (fd >= 0) {
         alive = shmout_priv_writer_alive(fd);
-        if (pread(fd, &pid, sizeof(pid), offsetof(struct shmout_header, owner_pid)) !=
-            (ssize_t)sizeof(pid))
-            pid = 0;
+        pid = shmout_priv_owner_pid(fd);
         close(fd);
         if (alive > 0 && !force)
             return shmout_priv_fail(-EBUSY, "block '%s' is in use by pid %d; stop that writer "

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "shmout.h"
@@ -19,6 +20,17 @@
 #define SHMOUT_PRIV_MAX_CAPACITY (UINT64_C(1) << 40)   /* 1 TiB per slot */
 #define SHMOUT_PRIV_SLICE_MS 50      /* liveness check interval while waiting */
 #define SHMOUT_PRIV_GEN_TRIES 16     /* data-object generations tried (§9 step 8) */
+
+/* Bound of every retry loop over a seqlock (PROTOCOL.md §16 "Bounded loops"): a frame's
+ * descriptor (acquire, shmout info), the announced geometry, a copy-out. A try fails only when
+ * the writer changes the slot (or the geometry) while it is being copied, so a live block
+ * settles within a few tries even under a writer publishing as fast as it can; only one that
+ * never settles fails them all: a corrupt or hostile block whose seq is never 2n, a writer
+ * that died inside the geometry window and left geometry_seq odd. Nothing is copied while the
+ * sequence says the data is not stable, so for those 1000 tries are 1000 loads, well under a
+ * millisecond; a copy-out that keeps being overwritten gives up after 1000 frame copies. The
+ * Python module uses the same bound (reader.MAX_RETRIES). */
+#define SHMOUT_PRIV_MAX_TRIES 1000
 
 /* Atomic views of fields of the shared structs (plain fixed-width types in
  * shmout_protocol.h). _Atomic uint32_t/uint64_t have the size and alignment
@@ -44,12 +56,25 @@ void shmout_priv_fence(memory_order order);
 int shmout_priv_fail(int err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* time */
 /* shm_open that never blocks and accepts only regular files: a FIFO or device planted at a
  * block's name would otherwise hang open() or the reads. Returns an fd, or -1 with errno set
  * (EPROTO for an object that is not a regular file). */
 int shmout_priv_shm_open(const char *name, int flags, mode_t mode);
 
+/* Open the primary object obj (flags O_RDONLY, or O_RDWR to map it writable too), check it and
+ * map it whole (PROTOCOL.md §10 "Attach", §16): a regular file, with owner_only of our
+ * effective uid (-EPERM), of SHMOUT_PRIMARY_SIZE bytes (-EPROTO). *st receives its fstat.
+ * Returns 0 with *fd open and *map mapped; -EAGAIN if its size is 0 (no header yet: the writer
+ * is setting it up, or died doing so), with *fd open for the caller's liveness check and *map
+ * NULL; -ENOENT without a message (the caller says what is missing and what to do); -EPROTO,
+ * -EPERM or another -errno with the message. The caller closes *fd and unmaps *map. */
+int shmout_priv_open_primary(const char *obj, int flags, int owner_only, struct stat *st,
+                             int *fd, void **map);
+
+/* owner_pid of the primary object open at fd (pread: no mapping needed), 0 if unreadable. */
+int32_t shmout_priv_owner_pid(int fd);
+
+/* time */
 uint64_t shmout_priv_now_ns(int clock_id);
 
 /* /proc/PID/stat field 22 (start time in clock ticks), 0 if unknown */
@@ -58,6 +83,15 @@ uint64_t shmout_priv_proc_starttime(pid_t pid);
 /* futex on a shared (non-private) 32-bit word */
 int shmout_priv_futex_wait(const uint32_t *addr, uint32_t expected, int timeout_ms);
 void shmout_priv_futex_wake_all(const uint32_t *addr);
+
+/* Wake the readers of block h (§12): wake_word += 1 (seq_cst), then FUTEX_WAKE all, unless the
+ * wait page says no reader sleeps (wait NULL: always wake). */
+void shmout_priv_wake_readers(struct shmout_header *h, const struct shmout_wait_page *wait);
+
+/* Set or clear SHMOUT_CONTROL_ACTIVE in h->control (fetch_or / fetch_and, relaxed) and wake
+ * the readers (§15), as shmout_priv_wake_readers. */
+void shmout_priv_set_active(struct shmout_header *h, const struct shmout_wait_page *wait,
+                            int active);
 
 /* Writer lock: OFD write lock on byte 0 of the primary object.
  * Reader lock: OFD read lock on byte 1 (only used to count readers). */
@@ -90,6 +124,40 @@ int shmout_priv_validate_slot(const struct shmout_slot_desc *desc,
  * writer kept changing it */
 int shmout_priv_read_geometry(const struct shmout_header *h,
                               struct shmout_geometry *g, uint64_t *gen);
+
+/* Frame n lives in slot n % slot_count (§6): the offsets, in the data object that sh describes
+ * (a validated snapshot for readers), of its slot descriptor and of its data area. */
+static inline uint64_t shmout_priv_slot_desc_off(const struct shmout_segment_header *sh,
+                                                 uint64_t n)
+{
+    return sh->slot_table_offset + (n % sh->slot_count) * sh->slot_desc_size;
+}
+
+static inline uint64_t shmout_priv_slot_data_off(const struct shmout_segment_header *sh,
+                                                 uint64_t n)
+{
+    return sh->data_offset + (n % sh->slot_count) * sh->data_stride;
+}
+
+/* The data-object generation after gen: gen + 1, skipping 0 when it wraps (§9 step 8). */
+static inline uint32_t shmout_priv_next_gen(uint32_t gen)
+{
+    return gen + 1 ? gen + 1 : 1;
+}
+
+/* Results of shmout_priv_read_slot */
+enum shmout_priv_slot_read {
+    SHMOUT_PRIV_SLOT_OK = 0,        /* *out is a consistent copy of frame n's descriptor */
+    SHMOUT_PRIV_SLOT_NOT_N = 1,     /* seq != 2n: the slot holds a newer frame, is being
+                                       written, or never held frame n */
+    SHMOUT_PRIV_SLOT_CHANGED = 2,   /* seq was 2n but changed during the copy (torn) */
+};
+
+/* Seqlock read of the descriptor d of frame n (§10 "Acquire"): load seq (acquire), which must be
+ * 2n; copy *d into *out; acquire fence; reload seq (relaxed), which must still be 2n. Returns an
+ * enum shmout_priv_slot_read. The copy is not validated (shmout_priv_validate_slot does that). */
+int shmout_priv_read_slot(const struct shmout_slot_desc *d, uint64_t n,
+                          struct shmout_slot_desc *out);
 
 /* status from a header snapshot plus the liveness lock */
 int shmout_priv_status(const struct shmout_header *snap, int primary_fd);

@@ -4,8 +4,24 @@
  * shmout_protocol.h - the shared-memory layout of protocol 1.x, uapi style.
  * Fixed-width types only, explicit padding, every size and offset checked by
  * _Static_assert. docs/PROTOCOL.md is the normative text; this header is its
- * machine-readable twin. All multi-byte values are native little-endian.
- * Fields marked "atomic" are accessed with atomic loads/stores.
+ * machine-readable twin and says the same. All multi-byte values are native
+ * little-endian.
+ *
+ * Each field's comment starts with its offset and who writes it:
+ *   W  the block's writer (the process that holds the writer lock, §13)
+ *   O  the block's owner through the primary object (e.g. "shmout set", §15)
+ *   R  readers (only in the wait object: readers map the others read-only)
+ * Plain fields are written by W only while no reader may rely on them:
+ * during set-up (state INIT, §9 steps 6-9; a data object before segment_gen
+ * names it) or inside the seqlock window that guards them (seq,
+ * geometry_seq). Readers use only private copies they validated (§16); a
+ * copy of a struct that contains atomic fields is a plain copy (§8).
+ * "atomic" fields are only accessed with aligned atomic operations of their
+ * exact width (§8); their comment gives the memory order of every access
+ * libshmout makes: the order PROTOCOL.md §9-§15 require where they name one
+ * (a stronger one is always allowed), libshmout's choice where they do not
+ * (marked "libshmout"; the table in §8 lists them all). "readers copy":
+ * readers use the field only from their validated copy of the header.
  */
 #ifndef SHMOUT_PROTOCOL_H
 #define SHMOUT_PROTOCOL_H
@@ -24,29 +40,30 @@
 
 #define SHMOUT_PRIMARY_SIZE 4096u   /* size of the primary object */
 #define SHMOUT_WAIT_SIZE    4096u   /* size of the wait object */
-#define SHMOUT_NAME_MAX     63u     /* max name length, without NUL */
-#define SHMOUT_PIX_FMT_NAME_LEN 32u
+#define SHMOUT_NAME_MAX     63u     /* max block name length, without NUL (§3) */
+#define SHMOUT_PIX_FMT_NAME_LEN 32u /* geometry.pix_fmt_name, NUL included */
 #define SHMOUT_MAX_PLANES   4u
-#define SHMOUT_MIN_SLOTS    2u
+#define SHMOUT_MIN_SLOTS    2u      /* slot_count: SHMOUT_MIN_SLOTS..SHMOUT_MAX_SLOTS */
 #define SHMOUT_MAX_SLOTS    16u
-#define SHMOUT_DATA_ALIGN   4096u   /* slot data areas: page aligned */
-#define SHMOUT_PLANE_ALIGN  64u     /* plane offsets written by shmout */
+
+#define SHMOUT_NOPTS INT64_MIN      /* frame_meta.pts: unknown */
 
 enum shmout_memtype {
     SHMOUT_MEMTYPE_LOCAL  = 1,
     SHMOUT_MEMTYPE_GLOBAL = 2,
 };
 
-/* header.state (atomic u32) */
+/* header.state */
 enum shmout_state {
     SHMOUT_STATE_INIT   = 0,   /* writer is setting the block up */
     SHMOUT_STATE_OPEN   = 1,   /* a writer owns the block */
     SHMOUT_STATE_CLOSED = 2,   /* the writer closed the block on purpose */
 };
 
-/* header.control (atomic u32) bits */
+/* header.control bits; the others are reserved, zero (§15) */
 #define SHMOUT_CONTROL_ACTIVE 0x1u
 
+/* header.fill_mode, a viewer hint (§15); readers treat unknown values as FILL */
 enum shmout_fill_mode {
     SHMOUT_FILL_FILL          = 0,
     SHMOUT_FILL_FITHORIZONTAL = 1,
@@ -56,6 +73,7 @@ enum shmout_fill_mode {
     SHMOUT_FILL_NATIVE        = 5,
 };
 
+/* header.smoothness, a viewer hint (§15); readers treat unknown values as LINEAR */
 enum shmout_smoothness {
     SHMOUT_SMOOTH_NEAREST = 0,
     SHMOUT_SMOOTH_LINEAR  = 1,
@@ -123,18 +141,21 @@ struct shmout_color {
     uint8_t reserved[3];
 };
 
-/* Geometry of one frame. 256 bytes. Plane offsets are relative to the start
- * of the slot data area; plane p occupies plane_offset[p] ..
- * plane_offset[p] + plane_linesize[p] * plane_height[p]. */
+/* Geometry of one frame (§5), 256 bytes, plain: written by W, in the header
+ * inside the geometry_seq window, in a slot inside its seq window. Plane
+ * offsets are relative to the start of the slot data area; plane p occupies
+ * plane_offset[p] .. plane_offset[p] + plane_linesize[p] * plane_height[p].
+ * Readers take the layout from these fields only, never from the format:
+ * entries of planes >= nb_planes are zero. */
 struct shmout_geometry {
-    uint32_t width;                         /*   0 */
-    uint32_t height;                        /*   4 */
+    uint32_t width;                         /*   0 pixels, 1..65536 */
+    uint32_t height;                        /*   4 pixels, 1..65536 */
     uint32_t pix_fmt;                       /*   8 enum shmout_pix_fmt */
     uint32_t nb_planes;                     /*  12 1..4 */
     uint64_t frame_bytes;                   /*  16 bytes used in the data area */
-    uint64_t plane_offset[SHMOUT_MAX_PLANES];   /*  24 */
+    uint64_t plane_offset[SHMOUT_MAX_PLANES];   /*  24 from the start of the data area */
     uint32_t plane_linesize[SHMOUT_MAX_PLANES]; /*  56 stride in bytes, > 0 */
-    uint32_t plane_bytewidth[SHMOUT_MAX_PLANES];/*  72 bytes of pixels per row */
+    uint32_t plane_bytewidth[SHMOUT_MAX_PLANES];/*  72 bytes of pixels per row, <= linesize */
     uint32_t plane_height[SHMOUT_MAX_PLANES];   /*  88 rows */
     int32_t  dar_num, dar_den;              /* 104 display aspect, 0/0 unknown */
     int32_t  sar_num, sar_den;              /* 112 sample aspect, 0/0 unknown */
@@ -143,10 +164,11 @@ struct shmout_geometry {
     uint8_t  reserved[96];                  /* 160 zero */
 };
 
-/* Per-frame metadata. 64 bytes. */
+/* Per-frame metadata (§6), 64 bytes, plain: written by W inside the slot's
+ * seq window. */
 struct shmout_frame_meta {
     uint64_t frame_number;    /*  0 1, 2, 3 ... within one writer session */
-    int64_t  pts;             /*  8 INT64_MIN = unknown */
+    int64_t  pts;             /*  8 in tb_num/tb_den; SHMOUT_NOPTS = unknown */
     int64_t  duration;        /* 16 0 = unknown */
     int32_t  tb_num, tb_den;  /* 24 time base of pts and duration */
     uint64_t realtime_ns;     /* 32 CLOCK_REALTIME at publish */
@@ -155,70 +177,129 @@ struct shmout_frame_meta {
     uint64_t reserved;        /* 56 zero */
 };
 
-/* Primary object "/<objname>", SHMOUT_PRIMARY_SIZE bytes, header at 0. */
+/* Primary object "/<base>" (§3, §4), SHMOUT_PRIMARY_SIZE bytes, header at 0,
+ * the rest zero. */
 struct shmout_header {
-    uint64_t magic;            /*   0 SHMOUT_MAGIC_HEADER */
-    uint16_t version_major;    /*   8 */
-    uint16_t version_minor;    /*  10 */
-    uint32_t header_size;      /*  12 sizeof(struct shmout_header) for this minor */
-    uint32_t byte_order;       /*  16 SHMOUT_BYTE_ORDER_MARK */
-    uint32_t state;            /*  20 atomic, enum shmout_state */
-    uint32_t control;          /*  24 atomic, SHMOUT_CONTROL_* bits */
-    uint32_t wake_word;        /*  28 atomic futex word, +1 on every event */
-    uint32_t segment_gen;      /*  32 atomic, current data object generation */
-    uint32_t memtype;          /*  36 enum shmout_memtype */
-    uint64_t session;          /*  40 atomic, +1 on every writer open/takeover */
-    int32_t  owner_pid;        /*  48 writer pid (in the writer's pid namespace) */
-    uint32_t owner_uid;        /*  52 */
-    uint64_t owner_starttime;  /*  56 /proc/PID/stat field 22 of the writer */
-    uint64_t heartbeat_ns;     /*  64 atomic, CLOCK_MONOTONIC of last publish/heartbeat */
-    uint64_t created_ns;       /*  72 CLOCK_REALTIME when this session began */
-    uint32_t fill_mode;        /*  80 atomic, enum shmout_fill_mode */
-    uint32_t smoothness;       /*  84 atomic, enum shmout_smoothness */
-    uint32_t fps_milli;        /*  88 atomic, publish rate estimate x1000 */
-    uint32_t reserved0;        /*  92 */
-    char     name[64];         /*  96 block name, NUL-terminated */
-    uint64_t geometry_seq;     /* 160 atomic seqlock over geometry_gen+geometry */
-    uint64_t geometry_gen;     /* 168 current geometry generation (starts at 1) */
+    /*   0 W, atomic. SHMOUT_MAGIC_HEADER; 0 = not set up yet. W stores it
+     *     release, after every other field of the set-up and before
+     *     state = OPEN (§9 step 9); readers copy. */
+    uint64_t magic;
+    uint16_t version_major;    /*   8 W. SHMOUT_PROTO_MAJOR; readers refuse another */
+    uint16_t version_minor;    /*  10 W. readers accept any */
+    uint32_t header_size;      /*  12 W. sizeof(struct shmout_header) for this minor */
+    uint32_t byte_order;       /*  16 W. SHMOUT_BYTE_ORDER_MARK */
+    /*  20 W, atomic, enum shmout_state. W stores INIT on open (§9 step 6),
+     *     OPEN last of the set-up (step 9), CLOSED on close and after a failed
+     *     takeover, each release; readers load it for the status (§13;
+     *     libshmout: acquire). */
+    uint32_t state;
+    /*  24 W, O, atomic, SHMOUT_CONTROL_* bits. W stores it at set-up; W and O
+     *     flip ACTIVE with fetch_or / fetch_and, then bump wake_word (§15);
+     *     readers load it (libshmout: relaxed throughout). */
+    uint32_t control;
+    /*  28 W, O, atomic futex word (§12). W and O add 1 (fetch_add, seq_cst)
+     *     after every publish, geometry change, active toggle, open and close,
+     *     then FUTEX_WAKE (W: if waiters != 0, and always on open and close);
+     *     readers load it seq_cst (after waiters += 1 if they use the wait
+     *     object) and FUTEX_WAIT on the value loaded. Any value is valid. */
+    uint32_t wake_word;
+    /*  32 W, atomic. Generation of the current data object. W stores it
+     *     release once that object is complete (§9 step 9, §14); readers load
+     *     acquire before opening "/<base>@d<segment_gen>" (§10). */
+    uint32_t segment_gen;
+    uint32_t memtype;          /*  36 W. enum shmout_memtype */
+    /*  40 W, atomic. +1 on every writer open or takeover; W stores it at
+     *     set-up (libshmout: relaxed); readers copy (frame numbers restart per
+     *     session: readers follow the session of the data object, §10). */
+    uint64_t session;
+    int32_t  owner_pid;        /*  48 W. writer pid (in the writer's pid namespace) */
+    uint32_t owner_uid;        /*  52 W. writer's effective uid */
+    uint64_t owner_starttime;  /*  56 W. /proc/PID/stat field 22 of the writer, 0 unknown */
+    /*  64 W, atomic. CLOCK_MONOTONIC ns of the last publish or heartbeat; W
+     *     stores it relaxed; readers copy (liveness for tools, §13, §19). */
+    uint64_t heartbeat_ns;
+    uint64_t created_ns;       /*  72 W. CLOCK_REALTIME ns when this session began */
+    /*  80, 84 W, atomic. Viewer hints (enum shmout_fill_mode, enum
+     *     shmout_smoothness); W stores them at set-up and on a change
+     *     (libshmout: relaxed); readers copy (§15). */
+    uint32_t fill_mode;
+    uint32_t smoothness;
+    /*  88 W, atomic. Measured publish rate x 1000, 0 = unknown, advisory (§4);
+     *     W stores it relaxed after a publish; readers copy. */
+    uint32_t fps_milli;
+    uint32_t reserved0;        /*  92 zero */
+    char     name[64];         /*  96 W. block name, NUL-terminated, rest zero */
+    /* 160 W, atomic seqlock over geometry_gen and geometry (§14), even =
+     *     stable. W loads it (libshmout: relaxed) and rounds it up to even,
+     *     s += s & 1 (a dead writer may have left it odd), stores s+1 relaxed
+     *     + release fence before writing them, s+2 release after; readers
+     *     load acquire (odd: retry), copy, acquire fence, reload relaxed,
+     *     equal = consistent; a read that does not settle in a bounded number
+     *     of tries means the announced geometry is unavailable, not corrupt. */
+    uint64_t geometry_seq;
+    uint64_t geometry_gen;     /* 168 W. geometry generation, 1 at each session start */
     uint8_t  reserved1[80];    /* 176 zero */
-    struct shmout_geometry geometry; /* 256 current (announced) geometry */
+    /* 256 W. Current (announced) geometry: informational, never used to
+     *     address a data object (§4). */
+    struct shmout_geometry geometry;
     uint8_t  reserved2[512];   /* 512 zero, for future minor versions */
 };
 
-/* Data object "/<objname>@d<segment_gen>", header at 0. */
+/* Data object "/<base>@d<segment_gen>" (§6), header at 0. Every field but
+ * latest_frame is written by W before it announces the object and never
+ * changes after; readers use the values of their validated copy, never the
+ * libshmout formulas (§6). */
 struct shmout_segment_header {
-    uint64_t magic;            /*   0 SHMOUT_MAGIC_SEGMENT */
-    uint16_t version_major;    /*   8 */
-    uint16_t version_minor;    /*  10 */
-    uint32_t header_size;      /*  12 sizeof(struct shmout_segment_header) */
-    uint32_t segment_gen;      /*  16 equals the name suffix */
-    uint32_t slot_count;       /*  20 SHMOUT_MIN_SLOTS..SHMOUT_MAX_SLOTS */
-    uint64_t session;          /*  24 header.session that created this object */
-    uint64_t slot_table_offset;/*  32 offset of slot descriptor 0 */
-    uint64_t slot_desc_size;   /*  40 bytes per slot descriptor */
-    uint64_t data_offset;      /*  48 offset of slot 0's data area */
-    uint64_t data_stride;      /*  56 distance between data areas */
-    uint64_t capacity;         /*  64 usable bytes per data area */
-    uint64_t segment_size;     /*  72 size of this object in bytes */
-    uint64_t latest_frame;     /*  80 atomic, newest complete frame number (0 = none) */
+    /*   0 W. SHMOUT_MAGIC_SEGMENT. W stores it last of the object's set-up,
+     *     release (§9 step 8); readers copy. */
+    uint64_t magic;
+    uint16_t version_major;    /*   8 W */
+    uint16_t version_minor;    /*  10 W */
+    uint32_t header_size;      /*  12 W. sizeof(struct shmout_segment_header) */
+    uint32_t segment_gen;      /*  16 W. equals the name suffix */
+    uint32_t slot_count;       /*  20 W. SHMOUT_MIN_SLOTS..SHMOUT_MAX_SLOTS */
+    uint64_t session;          /*  24 W. header.session that created this object */
+    uint64_t slot_table_offset;/*  32 W. offset of slot descriptor 0 */
+    uint64_t slot_desc_size;   /*  40 W. bytes per slot descriptor */
+    uint64_t data_offset;      /*  48 W. offset of slot 0's data area */
+    uint64_t data_stride;      /*  56 W. distance between data areas */
+    uint64_t capacity;         /*  64 W. usable bytes per data area */
+    uint64_t segment_size;     /*  72 W. size of this object in bytes */
+    /*  80 W, atomic. Newest complete frame number, 0 = none. W stores n
+     *     release after the slot's seq = 2n (§9), and 0 into a new object of a
+     *     geometry change before segment_gen names it (§14; libshmout:
+     *     relaxed); readers load acquire (§10). */
+    uint64_t latest_frame;
     uint8_t  reserved[168];    /*  88 zero */
 };
 
-/* Slot descriptor i at slot_table_offset + i * slot_desc_size. Frame n lives
- * in slot n % slot_count. seq: 2n-1 while frame n is being written, 2n once
- * complete, 0 never written. */
+/* Slot descriptor i at slot_table_offset + i * slot_desc_size; slot i's data
+ * area at data_offset + i * data_stride. Frame n lives in slot
+ * n % slot_count. */
 struct shmout_slot_desc {
-    uint64_t seq;              /*   0 atomic seqlock sequence */
-    uint64_t reserved0;        /*   8 */
-    struct shmout_frame_meta meta;       /*  16 */
+    /*   0 W, atomic seqlock of the slot (§9, §10, §11): 0 never written,
+     *     2n-1 while frame n is being written, 2n once it is complete. W
+     *     stores 2n-1 relaxed + release fence before writing the slot's
+     *     pixels and descriptor, 2n release after; readers load acquire (must
+     *     be 2n), copy, acquire fence, reload relaxed (must be unchanged), and
+     *     after using pixels in place: acquire fence, load relaxed. */
+    uint64_t seq;
+    uint64_t reserved0;        /*   8 zero */
+    struct shmout_frame_meta meta;       /*  16 W, inside the seq window */
     uint8_t  reserved1[176];   /*  80 zero */
-    struct shmout_geometry geometry;     /* 256 */
+    struct shmout_geometry geometry;     /* 256 W, inside the seq window */
 };
 
-/* Wait object "/<objname>@w", SHMOUT_WAIT_SIZE bytes; writable by readers. */
+/* Wait object "/<base>@w" (§7), SHMOUT_WAIT_SIZE bytes, created by W, the
+ * only object readers map writable. Untrusted: a wrong value only costs
+ * wake-ups. */
 struct shmout_wait_page {
-    uint32_t waiters;          /*   0 atomic, readers currently in FUTEX_WAIT */
-    uint32_t reserved[15];
+    /*   0 R, atomic. Readers inside (or about to enter) FUTEX_WAIT on
+     *     wake_word: readers fetch_add 1 seq_cst before loading wake_word,
+     *     fetch_sub 1 seq_cst after the wait; W loads it seq_cst after its
+     *     wake_word increment and calls FUTEX_WAKE only if it is not 0 (§12). */
+    uint32_t waiters;
+    uint32_t reserved[15];     /*   4 zero */
 };
 
 #define SHMOUT_ASSERT_OFF(t, f, o) \

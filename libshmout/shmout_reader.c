@@ -18,8 +18,6 @@
 
 #include "shmout_priv.h"
 
-#define MAX_TRIES 1000
-
 struct rseg {
     const uint8_t *map;
     size_t size;
@@ -92,51 +90,26 @@ static int attach_primary(shmout_reader *r)
     void *map;
     int fd, wfd, ret;
 
-    fd = shmout_priv_shm_open(r->obj, O_RDONLY, 0);
-    if (fd < 0 && errno == ENOENT)
+    ret = shmout_priv_open_primary(r->obj, O_RDONLY, r->memtype == SHMOUT_MEMTYPE_LOCAL, &st,
+                                   &fd, &map);
+    if (ret == -ENOENT)
         return shmout_priv_fail(-ENOENT, "no shared-memory block '%s' (%s) exists; start "
                                 "its writer first", r->name, shmout_memtype_name(r->memtype));
-    if (fd < 0 && errno == EPROTO)
-        return shmout_priv_fail(-EPROTO, "/dev/shm%s is not a shared-memory block but a FIFO, "
-                                "device or directory: refusing it", r->obj);
-    if (fd < 0)
-        return shmout_priv_fail(-errno, "cannot open shared-memory block '%s' (%s): %s",
-                                r->name, r->obj, strerror(errno));
-    if (fstat(fd, &st) < 0) {
-        ret = shmout_priv_fail(-errno, "fstat of %s failed: %s", r->obj, strerror(errno));
-        goto fail;
+    if (ret < 0 && ret != -EAGAIN)
+        return ret;
+    if (ret == 0) {
+        ret = shmout_priv_validate_header(map, SHMOUT_PRIMARY_SIZE, &snap);
+        /* announced geometry: checked on its own, never against a data object; if its seqlock
+         * does not settle it is unavailable, not an error (PROTOCOL.md §4, §14, §16) */
+        if (ret == 0 && shmout_priv_read_geometry(map, &ag, &agen) == -EPROTO)
+            ret = -EPROTO;
+        if (ret < 0)
+            munmap(map, SHMOUT_PRIMARY_SIZE);
     }
-    if (r->memtype == SHMOUT_MEMTYPE_LOCAL && st.st_uid != geteuid()) {
-        ret = shmout_priv_fail(-EPERM, "local block %s belongs to uid %u, not to you; "
-                               "refusing to read it", r->obj, (unsigned)st.st_uid);
-        goto fail;
-    }
-    if (st.st_size == 0) {
+    if (ret == -EAGAIN)             /* size 0 or magic 0: no header yet */
         ret = unset_block(r, fd);
+    if (ret < 0)
         goto fail;
-    }
-    if (st.st_size != SHMOUT_PRIMARY_SIZE) {
-        ret = shmout_priv_fail(-EPROTO, "shared-memory object %s has %lld bytes, not %u: "
-                               "not a shmout block", r->obj, (long long)st.st_size,
-                               SHMOUT_PRIMARY_SIZE);
-        goto fail;
-    }
-    map = mmap(NULL, SHMOUT_PRIMARY_SIZE, PROT_READ, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) {
-        ret = shmout_priv_fail(-errno, "mmap of %s failed: %s", r->obj, strerror(errno));
-        goto fail;
-    }
-    ret = shmout_priv_validate_header(map, SHMOUT_PRIMARY_SIZE, &snap);
-    /* announced geometry: checked on its own, never against a data object; if its seqlock
-     * does not settle it is unavailable, not an error (PROTOCOL.md §4, §14, §16) */
-    if (ret == 0 && shmout_priv_read_geometry(map, &ag, &agen) == -EPROTO)
-        ret = -EPROTO;
-    if (ret == -EAGAIN)
-        ret = unset_block(r, fd);
-    if (ret < 0) {
-        munmap(map, SHMOUT_PRIMARY_SIZE);
-        goto fail;
-    }
     owner = st.st_uid;
     detach_primary(r);
     r->fd = fd;
@@ -363,7 +336,7 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
     const struct shmout_segment_header *sh = &r->cur.snap;
     const struct shmout_slot_desc *d;
     struct shmout_slot_desc snap;
-    uint64_t n, newest, s1, s2, overwritten = 0;
+    uint64_t n, newest, overwritten = 0;
     const uint8_t *base;
     int tries, ret;
     unsigned p;
@@ -372,7 +345,7 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
     ret = refresh_segment(r, 1);
     if (ret < 0)
         return ret;
-    for (tries = 0; r->cur.map && tries < MAX_TRIES; tries++) {
+    for (tries = 0; r->cur.map && tries < SHMOUT_PRIV_MAX_TRIES; tries++) {
         newest = n = latest(r);
         if (n == 0)
             break;
@@ -383,25 +356,18 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
             if (newest - n >= sh->slot_count)
                 n = newest - sh->slot_count + 1;
         }
-        d = (const void *)(r->cur.map + sh->slot_table_offset +
-                           (n % sh->slot_count) * sh->slot_desc_size);
-        s1 = atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_acquire);
-        if (s1 != 2 * n) {
+        d = (const void *)(r->cur.map + shmout_priv_slot_desc_off(sh, n));
+        ret = shmout_priv_read_slot(d, n, &snap);
+        if (ret != SHMOUT_PRIV_SLOT_OK) {
             r->st.torn_retries++;
-            overwritten += n < newest;      /* every mode: that frame is gone, take the next */
-            continue;
-        }
-        shmout_priv_shared_copy(&snap, d, sizeof(snap));
-        SHMOUT_FENCE(memory_order_acquire);
-        s2 = atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_relaxed);
-        if (s1 != s2) {
-            r->st.torn_retries++;
+            /* every mode: a slot not holding frame n means that frame is gone, take the next */
+            overwritten += ret == SHMOUT_PRIV_SLOT_NOT_N && n < newest;
             continue;
         }
         ret = shmout_priv_validate_slot(&snap, sh, n);
         if (ret < 0)
             return ret;
-        base = r->cur.map + sh->data_offset + (n % sh->slot_count) * sh->data_stride;
+        base = r->cur.map + shmout_priv_slot_data_off(sh, n);
         memset(v, 0, sizeof(*v));
         v->geometry = snap.geometry;
         v->meta = snap.meta;
@@ -410,10 +376,10 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
             v->linesize[p] = (int)snap.geometry.plane_linesize[p];
         }
         v->priv_slot = d;
-        v->priv_seq = s1;
+        v->priv_seq = 2 * n;
         return 0;
     }
-    return shmout_priv_fail(-EAGAIN, tries == MAX_TRIES ? "the writer kept overwriting the "
+    return shmout_priv_fail(-EAGAIN, tries == SHMOUT_PRIV_MAX_TRIES ? "the writer kept overwriting the "
                             "frame being read" : "no frame has been published in block '%s' "
                             "yet", r->name);
 }
@@ -500,7 +466,7 @@ int shmout_reader_read(shmout_reader *r, const struct shmout_geometry *want,
     if (!want || !dst || !dst_linesize)
         return shmout_priv_fail(-EINVAL, "shmout_reader_read needs want, dst and dst_linesize");
     w = *want;
-    for (tries = 0; tries < MAX_TRIES; tries++) {
+    for (tries = 0; tries < SHMOUT_PRIV_MAX_TRIES; tries++) {
         ret = grab(r, &v);
         if (ret < 0)
             return ret;

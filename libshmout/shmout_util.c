@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 the shmout authors
  *
- * shmout_util.c - error messages, block names, clocks, futex and file-lock
- * helpers used by the writer, the reader and the admin functions.
+ * shmout_util.c - error messages, block and enum names, clocks, futex and
+ * file-lock helpers, opening a primary object, waking readers and the active
+ * toggle: what the writer, the reader and the admin functions share.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -99,20 +100,78 @@ int shmout_name_validate(const char *name, char *errbuf, size_t errlen)
     return ret;
 }
 
+/* Names of enum values, indexed by the value (NULL: no such value). */
+static const char *const memtype_names[] = { NULL, "local", "global" };
+static const char *const status_names[] = { "active", "inactive", "closed", "stale", "starting",
+                                            "corrupt" };
+static const char *const fill_mode_names[] = { "fill", "fithorizontal", "fitvertical", "best",
+                                               "outside", "native" };
+static const char *const smoothness_names[] = { "nearest", "linear", "mipmap" };
+#define NB_NAMES(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(NB_NAMES(memtype_names) == SHMOUT_MEMTYPE_GLOBAL + 1, "memtype names");
+_Static_assert(NB_NAMES(status_names) == SHMOUT_STATUS_CORRUPT + 1, "status names");
+_Static_assert(NB_NAMES(fill_mode_names) == SHMOUT_FILL_NATIVE + 1, "fill mode names");
+_Static_assert(NB_NAMES(smoothness_names) == SHMOUT_SMOOTH_MIPMAP + 1, "smoothness names");
+
+static const char *name_of(const char *const *names, size_t nb, size_t v)
+{
+    return v < nb && names[v] ? names[v] : "unknown";
+}
+
+/* The value named s, or -EINVAL with a message listing the names ("use a, b or c"). */
+static int parse_name(const char *const *names, size_t nb, const char *s, const char *what)
+{
+    char list[128] = "";
+    size_t i, k = 0, count = 0, len = 0;
+
+    for (i = 0; i < nb; i++) {
+        if (names[i] && s && !strcmp(s, names[i]))
+            return (int)i;
+        count += names[i] != NULL;
+    }
+    for (i = 0; i < nb; i++) {
+        if (!names[i] || len >= sizeof(list))
+            continue;
+        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+                                !k ? "" : k + 1 < count ? ", " : " or ", names[i]);
+        k++;
+    }
+    return shmout_priv_fail(-EINVAL, "unknown %s '%s' (use %s)", what, s ? s : "(null)", list);
+}
+
 int shmout_memtype_parse(const char *s)
 {
-    if (s && !strcmp(s, "local"))
-        return SHMOUT_MEMTYPE_LOCAL;
-    if (s && !strcmp(s, "global"))
-        return SHMOUT_MEMTYPE_GLOBAL;
-    return shmout_priv_fail(-EINVAL, "unknown memtype '%s' (use local or global)",
-                            s ? s : "(null)");
+    return parse_name(memtype_names, NB_NAMES(memtype_names), s, "memtype");
 }
 
 const char *shmout_memtype_name(int memtype)
 {
-    return memtype == SHMOUT_MEMTYPE_LOCAL ? "local" :
-           memtype == SHMOUT_MEMTYPE_GLOBAL ? "global" : "unknown";
+    return name_of(memtype_names, NB_NAMES(memtype_names), (size_t)memtype);
+}
+
+const char *shmout_status_name(int status)
+{
+    return name_of(status_names, NB_NAMES(status_names), (size_t)status);
+}
+
+const char *shmout_fill_mode_name(uint32_t fill_mode)
+{
+    return name_of(fill_mode_names, NB_NAMES(fill_mode_names), fill_mode);
+}
+
+int shmout_fill_mode_parse(const char *s)
+{
+    return parse_name(fill_mode_names, NB_NAMES(fill_mode_names), s, "fill mode");
+}
+
+const char *shmout_smoothness_name(uint32_t smoothness)
+{
+    return name_of(smoothness_names, NB_NAMES(smoothness_names), smoothness);
+}
+
+int shmout_smoothness_parse(const char *s)
+{
+    return parse_name(smoothness_names, NB_NAMES(smoothness_names), s, "smoothness");
 }
 
 int shmout_object_name(const char *name, int memtype, char *buf, size_t len)
@@ -329,4 +388,74 @@ int shmout_priv_shm_open(const char *name, int flags, mode_t mode)
         return -1;
     }
     return fd;
+}
+
+int shmout_priv_open_primary(const char *obj, int flags, int owner_only, struct stat *st,
+                             int *fd, void **map)
+{
+    int ret;
+
+    *map = NULL;
+    *fd = shmout_priv_shm_open(obj, flags, 0);
+    if (*fd < 0 && errno == ENOENT)
+        return -ENOENT;
+    if (*fd < 0 && errno == EACCES)
+        return shmout_priv_fail(-EACCES, "permission denied on " SHMOUT_PRIV_SHM_DIR "%s: "
+                                "only the block's owner may do this", obj);
+    if (*fd < 0 && errno == EPROTO)
+        return shmout_priv_fail(-EPROTO, SHMOUT_PRIV_SHM_DIR "%s is not a shared-memory block "
+                                "but a FIFO, device or directory: refusing it", obj);
+    if (*fd < 0)
+        return shmout_priv_fail(-errno, "cannot open shared-memory block " SHMOUT_PRIV_SHM_DIR
+                                "%s: %s", obj, strerror(errno));
+    if (fstat(*fd, st) < 0)
+        ret = shmout_priv_fail(-errno, "fstat of %s failed: %s", obj, strerror(errno));
+    else if (owner_only && st->st_uid != geteuid())
+        ret = shmout_priv_fail(-EPERM, "local block %s belongs to uid %u, not to you; "
+                               "refusing to read it", obj, (unsigned)st->st_uid);
+    else if (st->st_size == 0)
+        return shmout_priv_fail(-EAGAIN, "block %s has no header yet", obj);
+    else if (st->st_size != SHMOUT_PRIMARY_SIZE)
+        ret = shmout_priv_fail(-EPROTO, SHMOUT_PRIV_SHM_DIR "%s has %lld bytes, not %u: not a "
+                               "shmout block; if no writer uses it, remove it with 'shmout rm "
+                               "NAME --force'", obj, (long long)st->st_size,
+                               SHMOUT_PRIMARY_SIZE);
+    else if ((*map = mmap(NULL, SHMOUT_PRIMARY_SIZE, flags == O_RDWR ? PROT_READ | PROT_WRITE :
+                          PROT_READ, MAP_SHARED, *fd, 0)) == MAP_FAILED)
+        ret = shmout_priv_fail(-errno, "mmap of %s failed: %s", obj, strerror(errno));
+    else
+        return 0;
+    *map = NULL;
+    close(*fd);
+    *fd = -1;
+    return ret;
+}
+
+int32_t shmout_priv_owner_pid(int fd)
+{
+    int32_t pid;
+
+    if (pread(fd, &pid, sizeof(pid), offsetof(struct shmout_header, owner_pid)) !=
+        (ssize_t)sizeof(pid))
+        return 0;
+    return pid;
+}
+
+void shmout_priv_wake_readers(struct shmout_header *h, const struct shmout_wait_page *wait)
+{
+    atomic_fetch_add_explicit(SHMOUT_A32(&h->wake_word), 1, memory_order_seq_cst);
+    if (!wait || atomic_load_explicit(SHMOUT_A32(&wait->waiters), memory_order_seq_cst))
+        shmout_priv_futex_wake_all(&h->wake_word);
+}
+
+void shmout_priv_set_active(struct shmout_header *h, const struct shmout_wait_page *wait,
+                            int active)
+{
+    if (active)
+        atomic_fetch_or_explicit(SHMOUT_A32(&h->control), SHMOUT_CONTROL_ACTIVE,
+                                 memory_order_relaxed);
+    else
+        atomic_fetch_and_explicit(SHMOUT_A32(&h->control), ~SHMOUT_CONTROL_ACTIVE,
+                                  memory_order_relaxed);
+    shmout_priv_wake_readers(h, wait);
 }

@@ -3,9 +3,10 @@
  *
  * shmout_validate.c - validation of untrusted shared memory: the primary
  * header, the data-object header, slot descriptors and the announced
- * geometry. Every check works on a private snapshot so a block that changes
- * while it is being checked cannot make a later access go out of bounds.
- * The fuzz target (tests/libshmout/fuzz/fuzz_block.c) drives these.
+ * geometry, and the seqlock reads of the last two. Every check works on a
+ * private snapshot so a block that changes while it is being checked cannot
+ * make a later access go out of bounds. The fuzz target
+ * (tests/libshmout/fuzz/fuzz_block.c) drives these.
  */
 #include <errno.h>
 #include <string.h>
@@ -101,13 +102,27 @@ int shmout_priv_validate_slot(const struct shmout_slot_desc *desc,
     return 0;
 }
 
+int shmout_priv_read_slot(const struct shmout_slot_desc *d, uint64_t n,
+                          struct shmout_slot_desc *out)
+{
+    uint64_t s1 = atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_acquire);
+
+    if (s1 != 2 * n)
+        return SHMOUT_PRIV_SLOT_NOT_N;
+    shmout_priv_shared_copy(out, d, sizeof(*out));
+    SHMOUT_FENCE(memory_order_acquire);
+    if (atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_relaxed) != s1)
+        return SHMOUT_PRIV_SLOT_CHANGED;
+    return SHMOUT_PRIV_SLOT_OK;
+}
+
 int shmout_priv_read_geometry(const struct shmout_header *h, struct shmout_geometry *g,
                               uint64_t *gen)
 {
     uint64_t s1 = 0, s2;
     int tries, ret;
 
-    for (tries = 0; tries < 1000; tries++) {
+    for (tries = 0; tries < SHMOUT_PRIV_MAX_TRIES; tries++) {
         s1 = atomic_load_explicit(SHMOUT_A64(&h->geometry_seq), memory_order_acquire);
         if (s1 & 1)
             continue;

@@ -121,13 +121,6 @@ fail:
     return ret;
 }
 
-static void wake_readers(shmout_writer *w, int always)
-{
-    atomic_fetch_add_explicit(SHMOUT_A32(&w->hdr->wake_word), 1, memory_order_seq_cst);
-    if (always || atomic_load_explicit(SHMOUT_A32(&w->wait->waiters), memory_order_seq_cst))
-        shmout_priv_futex_wake_all(&w->hdr->wake_word);
-}
-
 /* Create data object generation gen, or the next free one (PROTOCOL.md §9 step 8). */
 static int create_segment(shmout_writer *w, uint32_t gen, uint64_t capacity, struct segment *s)
 {
@@ -153,7 +146,7 @@ static int create_segment(shmout_writer *w, uint32_t gen, uint64_t capacity, str
             return shmout_priv_fail(-EEXIST, "cannot create a data object for block '%s': "
                                     "%d generations up to %s are taken by objects that cannot "
                                     "be removed", w->name, SHMOUT_PRIV_GEN_TRIES, dname);
-        gen = gen + 1 ? gen + 1 : 1;
+        gen = shmout_priv_next_gen(gen);
     }
     if (ret < 0)
         return ret;
@@ -214,7 +207,6 @@ static int open_primary(shmout_writer *w, uint32_t *old_gen, uint64_t *old_sessi
 {
     struct shmout_header *h;
     struct stat st;
-    int32_t pid = 0;
     int tries, ret, fd = -1;
     void *map;
 
@@ -238,13 +230,10 @@ static int open_primary(shmout_writer *w, uint32_t *old_gen, uint64_t *old_sessi
         return shmout_priv_fail(-EPERM, "shared-memory block '%s' (%s) belongs to uid %u; "
                                 "pick another name", w->name, w->obj, (unsigned)st.st_uid);
     ret = shmout_priv_lock_writer(fd);
-    if (ret == -EBUSY) {
-        if (pread(fd, &pid, sizeof(pid), offsetof(struct shmout_header, owner_pid)) !=
-            (ssize_t)sizeof(pid))
-            pid = 0;
+    if (ret == -EBUSY)
         return shmout_priv_fail(-EBUSY, "shared-memory block '%s' is in use by pid %d; stop "
-                                "that writer or use another name", w->name, (int)pid);
-    }
+                                "that writer or use another name", w->name,
+                                (int)shmout_priv_owner_pid(fd));
     if (ret < 0)
         return sys_fail(-ret, "locking", w->obj);
     if (st.st_size != 0 && st.st_size != SHMOUT_PRIMARY_SIZE)
@@ -281,7 +270,7 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
     char wname[SHMOUT_PRIV_OBJ_LEN];
     struct shmout_header *h;
     uint64_t capacity, old_session;
-    uint32_t old_gen, gen;
+    uint32_t old_gen;
     shmout_writer *w;
     void *wmap;
     int ret, claimed = 0;
@@ -336,8 +325,7 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
         goto fail;
     w->wait = wmap;
     w->session = old_session + 1;
-    gen = old_gen + 1 ? old_gen + 1 : 1;
-    ret = create_segment(w, gen, capacity, &w->seg);
+    ret = create_segment(w, shmout_priv_next_gen(old_gen), capacity, &w->seg);
     if (ret < 0)
         goto fail;
 
@@ -364,7 +352,7 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
     atomic_store_explicit(SHMOUT_A32(&h->segment_gen), w->seg.gen, memory_order_release);
     atomic_store_explicit(SHMOUT_A64(&h->magic), SHMOUT_MAGIC_HEADER, memory_order_release);
     atomic_store_explicit(SHMOUT_A32(&h->state), SHMOUT_STATE_OPEN, memory_order_release);
-    wake_readers(w, 1);
+    shmout_priv_wake_readers(w->hdr, NULL);         /* always on open (§12) */
     *wp = w;
     return 0;
 fail:
@@ -391,10 +379,8 @@ fail:
 
 static struct shmout_slot_desc *slot_desc(const shmout_writer *w, uint64_t n)
 {
-    const struct shmout_segment_header *sh = w->seg.sh;
-
-    return (struct shmout_slot_desc *)(void *)(w->seg.map + sh->slot_table_offset +
-                                               (n % w->slots) * sh->slot_desc_size);
+    return (struct shmout_slot_desc *)(void *)(w->seg.map +
+                                               shmout_priv_slot_desc_off(w->seg.sh, n));
 }
 
 int shmout_writer_begin_frame(shmout_writer *w, uint8_t *data[4], int linesize[4])
@@ -409,7 +395,7 @@ int shmout_writer_begin_frame(shmout_writer *w, uint8_t *data[4], int linesize[4
         SHMOUT_FENCE(memory_order_release);
         w->pending = 1;
     }
-    base = w->seg.map + w->seg.sh->data_offset + (n % w->slots) * w->seg.sh->data_stride;
+    base = w->seg.map + shmout_priv_slot_data_off(w->seg.sh, n);
     for (p = 0; p < 4; p++) {
         data[p] = p < w->geom.nb_planes ? base + w->geom.plane_offset[p] : NULL;
         linesize[p] = p < w->geom.nb_planes ? (int)w->geom.plane_linesize[p] : 0;
@@ -455,7 +441,7 @@ int shmout_writer_publish(shmout_writer *w, struct shmout_frame_meta *meta)
     }
     w->last_pub_ns = now;
     atomic_store_explicit(SHMOUT_A64(&w->hdr->heartbeat_ns), now, memory_order_relaxed);
-    wake_readers(w, 0);
+    shmout_priv_wake_readers(w->hdr, w->wait);
     return 0;
 }
 
@@ -483,7 +469,7 @@ int shmout_writer_set_geometry(shmout_writer *w, const struct shmout_geometry *g
         return -EINVAL;
     if (g->frame_bytes > w->seg.sh->capacity) {
         memset(&nseg, 0, sizeof(nseg));
-        ret = create_segment(w, old.gen + 1 ? old.gen + 1 : 1, g->frame_bytes, &nseg);
+        ret = create_segment(w, shmout_priv_next_gen(old.gen), g->frame_bytes, &nseg);
         if (ret < 0)
             return ret;
         /* frame numbers continue in the new object */
@@ -499,7 +485,7 @@ int shmout_writer_set_geometry(shmout_writer *w, const struct shmout_geometry *g
                               memory_order_release);
         drop_segment(w, &old, 1);
     }
-    wake_readers(w, 0);
+    shmout_priv_wake_readers(w->hdr, w->wait);
     return 0;
 }
 
@@ -513,13 +499,7 @@ const struct shmout_geometry *shmout_writer_geometry(const shmout_writer *w,
 
 int shmout_writer_set_active(shmout_writer *w, int active)
 {
-    if (active)
-        atomic_fetch_or_explicit(SHMOUT_A32(&w->hdr->control), SHMOUT_CONTROL_ACTIVE,
-                                 memory_order_relaxed);
-    else
-        atomic_fetch_and_explicit(SHMOUT_A32(&w->hdr->control), ~SHMOUT_CONTROL_ACTIVE,
-                                  memory_order_relaxed);
-    wake_readers(w, 0);
+    shmout_priv_set_active(w->hdr, w->wait, active);
     return 0;
 }
 
@@ -559,7 +539,7 @@ void shmout_writer_close(shmout_writer *w)
     if (!w)
         return;
     atomic_store_explicit(SHMOUT_A32(&w->hdr->state), SHMOUT_STATE_CLOSED, memory_order_release);
-    wake_readers(w, 1);
+    shmout_priv_wake_readers(w->hdr, NULL);         /* always on close (§12) */
     drop_segment(w, &w->seg, 1);
     munmap(w->wait, SHMOUT_WAIT_SIZE);
     munmap(w->hdr, SHMOUT_PRIMARY_SIZE);

@@ -73,28 +73,6 @@ static void on_signal(int sig)
     stop = 1;
 }
 
-static const char *status_name(int s)
-{
-    static const char *const names[] = { "active", "inactive", "closed", "stale", "starting",
-                                         "corrupt" };
-
-    return s >= 0 && s <= 5 ? names[s] : "unknown";
-}
-
-static const char *fill_name(uint32_t v)
-{
-    static const char *const names[] = { "fill", "fithorizontal", "fitvertical", "best",
-                                         "outside", "native" };
-    return v <= SHMOUT_FILL_NATIVE ? names[v] : "unknown";
-}
-
-static const char *smooth_name(uint32_t v)
-{
-    static const char *const names[] = { "nearest", "linear", "mipmap" };
-
-    return v <= SHMOUT_SMOOTH_MIPMAP ? names[v] : "unknown";
-}
-
 static void json_str(const char *s)
 {
     putchar('"');
@@ -234,12 +212,12 @@ static void print_json_info(const struct shmout_block_info *b)
            "\"active\": %s, \"control\": %u, \"fill_mode\": \"%s\", \"smoothness\": \"%s\", "
            "\"segment_gen\": %u, \"slots\": %u, \"capacity\": %" PRIu64 ", "
            "\"geometry_gen\": %" PRIu64 ", \"width\": %u, \"height\": %u, \"format\": ",
-           status_name(b->status),
+           shmout_status_name(b->status),
            b->status == SHMOUT_STATUS_ACTIVE || b->status == SHMOUT_STATUS_INACTIVE ||
            b->status == SHMOUT_STATUS_STARTING ? "true" : "false",
            (int)b->owner_pid, (unsigned)b->owner_uid, b->owner_starttime, b->session,
            b->control & SHMOUT_CONTROL_ACTIVE ? "true" : "false", (unsigned)b->control,
-           fill_name(b->fill_mode), smooth_name(b->smoothness), (unsigned)b->segment_gen,
+           shmout_fill_mode_name(b->fill_mode), shmout_smoothness_name(b->smoothness), (unsigned)b->segment_gen,
            (unsigned)b->slots, b->capacity, b->geometry_gen, (unsigned)g->width,
            (unsigned)g->height);
     json_str(g->pix_fmt_name);
@@ -321,7 +299,7 @@ static int cmd_ls(int argc, char **argv)
             else
                 snprintf(readers, sizeof(readers), "%d", b->readers);
             printf("%-24s %-7s %-8s %8d %-11s %-10s %8.2f %10" PRIu64 " %7s %s\n", b->name,
-                   shmout_memtype_name(b->memtype), status_name(b->status), (int)b->owner_pid,
+                   shmout_memtype_name(b->memtype), shmout_status_name(b->status), (int)b->owner_pid,
                    geom, b->geometry.pix_fmt_name, b->fps, b->frames, age, readers);
         }
     }
@@ -355,10 +333,10 @@ static int cmd_info(int argc, char **argv)
            "owner starttime: %" PRIu64 "\nsession:         %" PRIu64 "\nactive:          %s\n"
            "fill mode:       %s\nsmoothness:      %s\ndata object gen: %u\nslots:           %u\n"
            "capacity:        %" PRIu64 " bytes/slot\ngeometry gen:    %" PRIu64 "\n",
-           b.name, shmout_memtype_name(b.memtype), b.object, status_name(b.status),
+           b.name, shmout_memtype_name(b.memtype), b.object, shmout_status_name(b.status),
            (int)b.owner_pid, (unsigned)b.owner_uid, b.owner_starttime, b.session,
-           b.control & SHMOUT_CONTROL_ACTIVE ? "yes" : "no", fill_name(b.fill_mode),
-           smooth_name(b.smoothness), (unsigned)b.segment_gen, (unsigned)b.slots, b.capacity,
+           b.control & SHMOUT_CONTROL_ACTIVE ? "yes" : "no", shmout_fill_mode_name(b.fill_mode),
+           shmout_smoothness_name(b.smoothness), (unsigned)b.segment_gen, (unsigned)b.slots, b.capacity,
            b.geometry_gen);
     if (g->width)
         printf("geometry:        %ux%u %s (code %u), %" PRIu64 " bytes\n", (unsigned)g->width,
@@ -453,7 +431,7 @@ static int cmd_watch(int argc, char **argv)
             else
                 snprintf(size, sizeof(size), "no frame yet");
             printf("%s: %s, %s, %.1f fps, %" PRIu64 " frames, %" PRIu64 " skipped, %" PRIu64
-                   " torn retries\n", a.name, status_name(status), size,
+                   " torn retries\n", a.name, shmout_status_name(status), size,
                    (double)(st.frames_seen - prev.frames_seen) * 1000.0 / (double)(now - tick),
                    st.frames_seen - prev.frames_seen, st.frames_skipped - prev.frames_skipped,
                    st.torn_retries - prev.torn_retries);

@@ -23,9 +23,6 @@
 
 #include "shmout.h"
 
-static const char *const fill_names[] = { "fill", "fithorizontal", "fitvertical", "best", "outside", "native" };
-static const char *const smooth_names[] = { "nearest", "linear", "mipmap" };
-
 /* SDL texture format of a block format SDL can show, 0 if it cannot. gray: expanded to RGB24. */
 static Uint32 sdl_format(const char *name)
 {
@@ -42,14 +39,6 @@ static Uint32 sdl_format(const char *name)
         if (!strcmp(map[i].name, name))
             return map[i].sdl;
     return 0;
-}
-
-static int parse_name(const char *s, const char *const *names, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(s, names[i]))
-            return i;
-    return -1;
 }
 
 /* Whether the frame's planes are those of its format at its size: SDL and the gray expansion
@@ -134,10 +123,10 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--memtype") && v)         { memtype = shmout_memtype_parse(v); i++; }
-        else if (!strcmp(argv[i], "--fill") && v)       { fill_set = parse_name(v, fill_names, 6); i++;
-                                                          if (fill_set < 0) { fprintf(stderr, "shmout-view: --fill takes fill, fithorizontal, fitvertical, best, outside or native\n"); return 2; } }
-        else if (!strcmp(argv[i], "--smoothness") && v) { smooth_set = parse_name(v, smooth_names, 3); i++;
-                                                          if (smooth_set < 0) { fprintf(stderr, "shmout-view: --smoothness takes nearest, linear or mipmap\n"); return 2; } }
+        else if (!strcmp(argv[i], "--fill") && v)       { fill_set = shmout_fill_mode_parse(v); i++;
+                                                          if (fill_set < 0) { fprintf(stderr, "shmout-view: --fill: %s\n", shmout_errmsg()); return 2; } }
+        else if (!strcmp(argv[i], "--smoothness") && v) { smooth_set = shmout_smoothness_parse(v); i++;
+                                                          if (smooth_set < 0) { fprintf(stderr, "shmout-view: --smoothness: %s\n", shmout_errmsg()); return 2; } }
         else if (!strcmp(argv[i], "--window") && v)     { if (sscanf(v, "%dx%d", &win_w, &win_h) != 2 || win_w <= 0 || win_h <= 0) {
                                                               fprintf(stderr, "shmout-view: --window takes WxH, e.g. 1280x720\n"); return 2; } i++; }
         else if (!strcmp(argv[i], "--screenshot") && v) { shot = v; i++; }
@@ -179,9 +168,9 @@ int main(int argc, char **argv)
                                                                 e.key.keysym.sym == SDLK_ESCAPE)))
                 quit = 1;
             else if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_f)
-                fill_set = ((fill_set < 0 ? fill : fill_set) + 1) % 6;
+                fill_set = ((fill_set < 0 ? fill : fill_set) + 1) % (SHMOUT_FILL_NATIVE + 1);
             else if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_s)
-                smooth_set = ((smooth_set < 0 ? smooth : smooth_set) + 1) % 3;
+                smooth_set = ((smooth_set < 0 ? smooth : smooth_set) + 1) % (SHMOUT_SMOOTH_MIPMAP + 1);
             else if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_h)
                 fill_set = smooth_set = -1;
         }
@@ -198,8 +187,8 @@ int main(int argc, char **argv)
             break;
         }
         if (shmout_block_info(name, memtype, &info) == 0) {
-            fill = (int)info.fill_mode < 6 ? (int)info.fill_mode : 3;
-            smooth = (int)info.smoothness < 3 ? (int)info.smoothness : 1;
+            fill = info.fill_mode <= SHMOUT_FILL_NATIVE ? (int)info.fill_mode : SHMOUT_FILL_BEST;
+            smooth = info.smoothness <= SHMOUT_SMOOTH_MIPMAP ? (int)info.smoothness : SHMOUT_SMOOTH_LINEAR;
         }
         if (sdl_format(v.geometry.pix_fmt_name) && !layout_ok(&v.geometry)) {
             fprintf(stderr, "shmout-view: block '%s' is corrupt: its planes do not fit a %ux%u %s frame\n",
@@ -250,7 +239,7 @@ int main(int argc, char **argv)
             shmout_reader_get_stats(r, &st);
             snprintf(title, sizeof(title), "%s - %ux%u %s - %.1f fps - %llu skipped - %s, %s", name,
                      cur.width, cur.height, cur.pix_fmt_name, fps, (unsigned long long)st.frames_skipped,
-                     fill_names[f], smooth_names[sm]);
+                     shmout_fill_mode_name((uint32_t)f), shmout_smoothness_name((uint32_t)sm));
             SDL_SetWindowTitle(win, title);
             if (shot && ++shown >= frames_for_shot) {
                 SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, ww, wh, 24, SDL_PIXELFORMAT_RGB24);

@@ -48,7 +48,6 @@ int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list)
 
     for (i = 0; i < nb_blocks; i++) {
         const struct shmout_block_info *b = &blocks[i];
-        static const char *const status[] = { "active", "inactive", "closed", "stale", "starting" };
         AVDeviceInfo *device = av_mallocz(sizeof(*device));
 
         if (!device) {
@@ -59,7 +58,7 @@ int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list)
         device->device_description = av_asprintf("%s, %ux%u %s, %s, pid %d",
             shmout_memtype_name(b->memtype), b->geometry.width, b->geometry.height,
             b->geometry.pix_fmt_name[0] ? b->geometry.pix_fmt_name : "-",
-            b->status >= 0 && (unsigned)b->status < FF_ARRAY_ELEMS(status) ? status[b->status] : "unknown",
+            shmout_status_name(b->status),
             (int)b->owner_pid);
         if (!device->device_name || !device->device_description ||
             (ret = av_dynarray_add_nofree(&device_list->devices,

@@ -13,6 +13,8 @@ import struct
 from dataclasses import dataclass, field
 
 # --- constants (§4, §6, §7) -------------------------------------------------------------------
+# tests/libshmout/test_python_layout.py checks every value, offset and struct format of this
+# section against the C header (libshmout/shmout_protocol.h) as compiled.
 MAGIC_HEADER = 0x444854554F4D4853   # "SHMOUTHD" as little-endian bytes
 MAGIC_SEGMENT = 0x534454554F4D4853  # "SHMOUTDS"
 BYTE_ORDER = 0x01020304
@@ -36,36 +38,64 @@ MAX_DIM = 65536
 MAX_BYTES = 1 << 40
 MIN_SLOTS, MAX_SLOTS = 2, 16
 
+# Names by value, as libshmout's shmout_*_name() give them (§13, §15). STATUS_NAMES is indexed
+# by C's enum shmout_block_status; "corrupt" is only in C's listing (list_blocks() leaves a block
+# out whose header fails validation).
+STATUS_NAMES = ("active", "inactive", "closed", "stale", "starting", "corrupt")
+STATUS_ACTIVE, STATUS_INACTIVE, STATUS_CLOSED, STATUS_STALE, STATUS_STARTING = STATUS_NAMES[:5]
 FILL_MODES = ("fill", "fithorizontal", "fitvertical", "best", "outside", "native")
 SMOOTHNESS = ("nearest", "linear", "mipmap")
 
+# Layout conventions of the writers (libshmout's and this one), not of the protocol: readers take
+# plane offsets and slot areas from the block, never from these (§5, §6).
+PLANE_ALIGN = 64
+DATA_ALIGN = 4096
+
 # Primary header field offsets (§4)
 OFF_MAGIC = 0
+OFF_VERSION_MAJOR = 8
 OFF_STATE = 20
 OFF_CONTROL = 24
 OFF_WAKE_WORD = 28
 OFF_SEGMENT_GEN = 32
+OFF_MEMTYPE = 36
 OFF_SESSION = 40
+OFF_OWNER_PID = 48
 OFF_HEARTBEAT = 64
+OFF_CREATED = 72
 OFF_FILL_MODE = 80
 OFF_SMOOTHNESS = 84
 OFF_FPS_MILLI = 88
+OFF_RESERVED0 = 92
+OFF_NAME = 96
 OFF_GEOMETRY_SEQ = 160
 OFF_GEOMETRY_GEN = 168
+OFF_RESERVED1 = 176
 OFF_GEOMETRY = 256
+OFF_RESERVED2 = 512
+NAME_SIZE = 64
 # Data object header offsets (§6)
 OFF_SEG_MAGIC = 0
+OFF_SEG_VERSION_MAJOR = 8
 OFF_LATEST_FRAME = 80
 # Slot descriptor offsets (§6)
 OFF_SLOT_SEQ = 0
 OFF_SLOT_META = 16
 OFF_SLOT_GEOMETRY = 256
+# Wait object offsets (§7)
+OFF_WAITERS = 0
 
 # '<' = standard sizes, no implicit padding: these formats are the byte layout of the spec.
 PRIMARY_FMT = struct.Struct("<QHHIIIIIIIQiIQQQIIII64sQQ80x")       # bytes 0..255
 GEOMETRY_FMT = struct.Struct("<IIIIQ4Q4I4I4I2i2i5B3x32s96x")      # 256 bytes
 SEGMENT_FMT = struct.Struct("<QHHIIIQQQQQQQQ168x")                 # 256 bytes
 META_FMT = struct.Struct("<QqqiiQQQQ")                             # 64 bytes
+# the plain primary fields a writer fills at set-up (§9 step 9), each group at its OFF_*
+IDENT_FMT = struct.Struct("<HHII")      # version_major, version_minor, header_size, byte_order
+MEMTYPE_FMT = struct.Struct("<I")       # memtype
+OWNER_FMT = struct.Struct("<iIQ")       # owner_pid, owner_uid, owner_starttime
+CREATED_FMT = struct.Struct("<Q")       # created_ns
+GEOMETRY_GEN_FMT = struct.Struct("<Q")  # geometry_gen, written inside the geometry seqlock
 assert PRIMARY_FMT.size == 256 and GEOMETRY_FMT.size == 256
 assert SEGMENT_FMT.size == 256 and META_FMT.size == 64
 
@@ -297,7 +327,7 @@ def make_geometry(width, height, pix_fmt="rgba", dar=(0, 0), sar=(0, 0), color=N
     planes, pos = [], 0
     for lay in layouts:
         bw, rows = lay(width, height)
-        pos = _align(pos, 64)
+        pos = _align(pos, PLANE_ALIGN)
         planes.append(Plane(pos, bw, bw, rows))
         pos += bw * rows
     return Geometry(width, height, code, name, pos, tuple(planes), tuple(dar), tuple(sar),
@@ -313,7 +343,7 @@ def _cstring(raw, what):
 
 def parse_geometry(raw, capacity=MAX_BYTES, where="geometry"):
     """Decode and validate (§16, "geometry") a private copy of a 256-byte geometry."""
-    if len(raw) < 256:
+    if len(raw) < GEOMETRY_FMT.size:
         raise ProtocolError("%s: truncated" % where)
     v = GEOMETRY_FMT.unpack_from(raw, 0)
     width, height, code, nb, frame_bytes = v[0:5]
@@ -430,10 +460,10 @@ def parse_header(raw, object_size=PRIMARY_SIZE, geometry_raw=None, geometry_unav
         ggen, geometry = 0, None
     else:
         if geometry_raw is not None:
-            ggen = struct.unpack_from("<Q", geometry_raw, 0)[0]
+            ggen = GEOMETRY_GEN_FMT.unpack_from(geometry_raw, 0)[0]
             graw = geometry_raw[OFF_GEOMETRY - OFF_GEOMETRY_GEN:]
         else:
-            graw = raw[OFF_GEOMETRY:OFF_GEOMETRY + 256]
+            graw = raw[OFF_GEOMETRY:OFF_GEOMETRY + GEOMETRY_FMT.size]
         geometry = parse_geometry(graw, where="announced geometry")
     return Header((vmaj, vmin), header_size, state, control, wake, gen, memtype, session, pid,
                   uid, starttime, heartbeat, created, fill, smooth, fps, name, gseq, ggen,
@@ -517,6 +547,6 @@ def parse_slot(desc, n, capacity):
     if meta.frame_number != n:
         raise ProtocolError("slot holds frame %d where frame %d was announced"
                             % (meta.frame_number, n))
-    geometry = parse_geometry(desc[OFF_SLOT_GEOMETRY:OFF_SLOT_GEOMETRY + 256], capacity,
-                              "geometry of frame %d" % n)
+    geometry = parse_geometry(desc[OFF_SLOT_GEOMETRY:OFF_SLOT_GEOMETRY + GEOMETRY_FMT.size],
+                              capacity, "geometry of frame %d" % n)
     return meta, geometry

@@ -21,6 +21,8 @@ MAX_RETRIES = 1000        # bounded acquire/copy-out and geometry seqlock retrie
 WAIT_SLICE = 0.050        # futex wait slice with a writable wait object (§12)
 WAIT_SLICE_NO_WAITOBJ = 0.005
 POLL_INTERVAL = 0.002     # §19 polling when no futex is available
+_LIVE = (P.STATUS_ACTIVE, P.STATUS_INACTIVE, P.STATUS_STARTING)   # a writer holds the block
+_GONE = (P.STATUS_CLOSED, P.STATUS_STALE)                          # the end of a session (§13)
 
 
 @dataclass(frozen=True)
@@ -320,7 +322,8 @@ class Reader(S.Closeable):
             if s1 & 1:
                 time.sleep(0)
                 continue
-            g = prim.copy(P.OFF_GEOMETRY_GEN, P.OFF_GEOMETRY + 256 - P.OFF_GEOMETRY_GEN)
+            g = prim.copy(P.OFF_GEOMETRY_GEN,
+                          P.OFF_GEOMETRY + P.GEOMETRY_FMT.size - P.OFF_GEOMETRY_GEN)
             S.fence()
             if S.load64(a + P.OFF_GEOMETRY_SEQ) == s1:
                 break
@@ -355,19 +358,20 @@ class Reader(S.Closeable):
         a = self._prim.addr
         state = S.load32(a + P.OFF_STATE)
         if state == P.STATE_CLOSED:
-            return "closed"
+            return P.STATUS_CLOSED
         if not self._writer_alive():
-            return "stale"
+            return P.STATUS_STALE
         if state == P.STATE_INIT:
-            return "starting"
+            return P.STATUS_STARTING
         if state != P.STATE_OPEN:
             raise ProtocolError("block %r: state %d invalid" % (self.name, state))
-        return "active" if S.load32(a + P.OFF_CONTROL) & P.CONTROL_ACTIVE else "inactive"
+        return (P.STATUS_ACTIVE if S.load32(a + P.OFF_CONTROL) & P.CONTROL_ACTIVE
+                else P.STATUS_INACTIVE)
 
     def _maybe_reattach(self, status):
         """§13: a closed or stale block whose name now refers to another primary object (it was
         removed and created again) is left for the new one."""
-        if status not in ("closed", "stale") or self._has_new():
+        if status not in _GONE or self._has_new():
             return status       # §13 "End of a session": first return what is left
         try:
             st = os.stat(S.shm_path(self.base), follow_symlinks=False)
@@ -401,7 +405,7 @@ class Reader(S.Closeable):
 
     @property
     def alive(self):
-        return self.status in ("active", "inactive", "starting")
+        return self.status in _LIVE
 
     # -- data object (§10 "Follow the data object") -------------------------------------------
     def _follow(self):
@@ -550,12 +554,13 @@ class Reader(S.Closeable):
         m, h, a = seg.map, seg.hdr, seg.map.addr
         slot = n % h.slot_count
         d = h.desc_offset(slot)
-        s1 = S.load64(a + d)
+        seq = a + d + P.OFF_SLOT_SEQ
+        s1 = S.load64(seq)
         if s1 != 2 * n:                     # slot already reused for a newer frame
             return None
         desc = m.copy(d, P.SLOT_DESC_SIZE)
         S.fence()
-        if S.load64(a + d) != s1:
+        if S.load64(seq) != s1:
             return None
         meta, geo = P.parse_slot(desc, n, h.capacity)
         base = h.data_area(slot)
@@ -569,7 +574,7 @@ class Reader(S.Closeable):
                 data.append(b"".join(mm[start + y * ls:start + y * ls + bw]
                                      for y in range(pl.height)))
         S.fence()
-        if S.load64(a + d) != s1:            # overwritten while copying: discard
+        if S.load64(seq) != s1:              # overwritten while copying: discard
             return None
         return Frame(meta, geo, data, h.session)
 
@@ -584,7 +589,7 @@ class Reader(S.Closeable):
         wake = self._prim.addr + P.OFF_WAKE_WORD
         while True:
             status = self._poll()
-            if status in ("closed", "stale"):
+            if status in _GONE:
                 if self._has_new():
                     return True         # §13: frames published before the end come first
                 # once per end: a writer that took over and died since is a new end
@@ -596,7 +601,8 @@ class Reader(S.Closeable):
             remaining = None if deadline is None else deadline - time.monotonic()
             # futex with the wait object (registered as a waiter), futex without it (shorter
             # slices: the writer may not wake us), or polling (§19: no futex, no wait object)
-            waiters = self._wait_map.addr if S.HAVE_FUTEX and self._wait_map is not None else None
+            waiters = (self._wait_map.addr + P.OFF_WAITERS
+                       if S.HAVE_FUTEX and self._wait_map is not None else None)
             step = (WAIT_SLICE if waiters is not None else WAIT_SLICE_NO_WAITOBJ) \
                 if S.HAVE_FUTEX else POLL_INTERVAL
             if waiters is not None:
@@ -650,7 +656,7 @@ class Reader(S.Closeable):
         st = os.fstat(self._fd)
         return BlockInfo(
             name=self.name, memtype=self.memtype, object="/" + self.base, status=status,
-            alive=status in ("active", "inactive", "starting"), owner_pid=h.owner_pid,
+            alive=status in _LIVE, owner_pid=h.owner_pid,
             owner_uid=h.owner_uid, owner_starttime=h.owner_starttime, session=h.session,
             active=h.active, control=h.control, state=h.state,
             fill_mode=P.FILL_MODES[h.fill_mode] if h.fill_mode < len(P.FILL_MODES) else "fill",

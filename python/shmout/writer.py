@@ -7,7 +7,6 @@ readers, keep the liveness fields fresh, flip the active toggle, change geometry
 
 import errno
 import os
-import struct
 import threading
 
 from . import _protocol as P
@@ -77,8 +76,8 @@ class _DataObject:
         self.name = P.data_name(base, gen)
         self.slot_table_offset = P.SEG_HEADER_SIZE
         self.slot_desc_size = P.SLOT_DESC_SIZE
-        self.data_offset = _align(P.SEG_HEADER_SIZE + P.SLOT_DESC_SIZE * slots, 4096)
-        self.data_stride = _align(capacity, 4096)
+        self.data_offset = _align(P.SEG_HEADER_SIZE + P.SLOT_DESC_SIZE * slots, P.DATA_ALIGN)
+        self.data_stride = _align(capacity, P.DATA_ALIGN)
         self.size = self.data_offset + slots * self.data_stride
         fd = S.shm_open(self.name, os.O_RDWR | os.O_CREAT | os.O_EXCL, mode)
         try:
@@ -95,7 +94,7 @@ class _DataObject:
         hdr = P.SEGMENT_FMT.pack(0, P.VERSION_MAJOR, P.VERSION_MINOR, P.SEG_HEADER_SIZE, gen,
                                  slots, session, self.slot_table_offset, self.slot_desc_size,
                                  self.data_offset, self.data_stride, capacity, self.size, 0)
-        self.map.mm[8:P.SEG_HEADER_SIZE] = hdr[8:]
+        self.map.mm[P.OFF_SEG_VERSION_MAJOR:P.SEG_HEADER_SIZE] = hdr[P.OFF_SEG_VERSION_MAJOR:]
         S.store64(self.map.addr + P.OFF_SEG_MAGIC, P.MAGIC_SEGMENT)   # magic last, release
 
     def desc(self, slot):
@@ -148,7 +147,8 @@ class Writer(S.Closeable):
         self.memtype = P.MEMTYPE_NAMES[self._mt]
         if not isinstance(slots, int) or not P.MIN_SLOTS <= slots <= P.MAX_SLOTS:
             raise ValueError("slots must be an integer in 2..16, not %r" % (slots,))
-        for what, v, n in (("fill_mode", fill_mode, 6), ("smoothness", smoothness, 3)):
+        for what, v, n in (("fill_mode", fill_mode, len(P.FILL_MODES)),
+                           ("smoothness", smoothness, len(P.SMOOTHNESS))):
             if not isinstance(v, int) or not 0 <= v < n:
                 raise ValueError("%s must be an integer in 0..%d" % (what, n - 1))
         self.geometry = P.make_geometry(width, height, pix_fmt, dar, sar, color)
@@ -205,7 +205,8 @@ class Writer(S.Closeable):
             pid = "?"
             if st.st_size == P.PRIMARY_SIZE:
                 with open(S.shm_path(self.base), "rb") as f:
-                    pid = int.from_bytes(f.read(52)[48:52], "little", signed=True)
+                    pid = P.OWNER_FMT.unpack_from(f.read(P.OFF_OWNER_PID + P.OWNER_FMT.size),
+                                                  P.OFF_OWNER_PID)[0]
             raise BusyError("block %r is in use by pid %s" % (self.name, pid))
         os.fchmod(fd, self._mode)
         self._ino = st.st_ino
@@ -222,7 +223,8 @@ class Writer(S.Closeable):
         magic = S.load64(a + P.OFF_MAGIC)
         if magic == 0:
             old_gen = old_session = 0
-        elif magic == P.MAGIC_HEADER and int.from_bytes(mm[8:10], "little") == 1:
+        elif (magic == P.MAGIC_HEADER and
+              P.IDENT_FMT.unpack_from(mm, P.OFF_VERSION_MAJOR)[0] == P.VERSION_MAJOR):
             old_gen = S.load32(a + P.OFF_SEGMENT_GEN)
             old_session = S.load64(a + P.OFF_SESSION)
         else:
@@ -250,19 +252,20 @@ class Writer(S.Closeable):
         gen = self._data.gen
         # 9. the primary header; reserved bytes are zeroed
         self._geometry_gen = 1
-        mm[8:20] = struct.pack("<HHII", P.VERSION_MAJOR, P.VERSION_MINOR, P.HEADER_SIZE,
-                               P.BYTE_ORDER)
-        mm[36:40] = self._mt.to_bytes(4, "little")
-        mm[48:64] = struct.pack("<iIQ", os.getpid(), self._uid,
-                                  S.proc_starttime(os.getpid()) or 0)
-        mm[72:80] = S.realtime_ns().to_bytes(8, "little")
+        P.IDENT_FMT.pack_into(mm, P.OFF_VERSION_MAJOR, P.VERSION_MAJOR, P.VERSION_MINOR,
+                              P.HEADER_SIZE, P.BYTE_ORDER)
+        P.MEMTYPE_FMT.pack_into(mm, P.OFF_MEMTYPE, self._mt)
+        P.OWNER_FMT.pack_into(mm, P.OFF_OWNER_PID, os.getpid(), self._uid,
+                              S.proc_starttime(os.getpid()) or 0)
+        P.CREATED_FMT.pack_into(mm, P.OFF_CREATED, S.realtime_ns())
         S.store32(a + P.OFF_FILL_MODE, fill_mode)
         S.store32(a + P.OFF_SMOOTHNESS, smoothness)
         S.store32(a + P.OFF_FPS_MILLI, 0)
-        mm[92:96] = bytes(4)
-        mm[96:160] = self.name.encode("ascii").ljust(64, b"\0")
-        mm[176:256] = bytes(80)
-        mm[512:P.PRIMARY_SIZE] = bytes(P.PRIMARY_SIZE - 512)
+        mm[P.OFF_RESERVED0:P.OFF_NAME] = bytes(P.OFF_NAME - P.OFF_RESERVED0)
+        mm[P.OFF_NAME:P.OFF_NAME + P.NAME_SIZE] = self.name.encode("ascii").ljust(P.NAME_SIZE,
+                                                                                b"\0")
+        mm[P.OFF_RESERVED1:P.OFF_GEOMETRY] = bytes(P.OFF_GEOMETRY - P.OFF_RESERVED1)
+        mm[P.OFF_RESERVED2:P.PRIMARY_SIZE] = bytes(P.PRIMARY_SIZE - P.OFF_RESERVED2)
         S.store32(a + P.OFF_CONTROL, P.CONTROL_ACTIVE if active else 0)
         self._announce()
         S.store64(a + P.OFF_SESSION, self.session)
@@ -280,15 +283,15 @@ class Writer(S.Closeable):
         s += s & 1          # a writer that died inside the window left it odd
         S.store64(a + P.OFF_GEOMETRY_SEQ, s + 1)
         S.fence()
-        mm[P.OFF_GEOMETRY_GEN:P.OFF_GEOMETRY_GEN + 8] = self._geometry_gen.to_bytes(8, "little")
-        mm[P.OFF_GEOMETRY:P.OFF_GEOMETRY + 256] = self.geometry.pack()
+        P.GEOMETRY_GEN_FMT.pack_into(mm, P.OFF_GEOMETRY_GEN, self._geometry_gen)
+        mm[P.OFF_GEOMETRY:P.OFF_GEOMETRY + P.GEOMETRY_FMT.size] = self.geometry.pack()
         S.store64(a + P.OFF_GEOMETRY_SEQ, s + 2)
 
     def _wake(self, always=False):
         """wake_word += 1 (seq_cst), FUTEX_WAKE if a reader may sleep (§12)."""
         a = self._prim.addr + P.OFF_WAKE_WORD
         S.fetch_add32(a, 1)
-        if always or self._wait is None or S.load32(self._wait.addr) != 0:
+        if always or self._wait is None or S.load32(self._wait.addr + P.OFF_WAITERS) != 0:
             S.futex_wake(a)
 
     # -- properties --------------------------------------------------------------------------------
@@ -323,7 +326,7 @@ class Writer(S.Closeable):
         n = self._n + 1
         d = self._data
         slot = n % d.slots
-        S.store64(d.map.addr + d.desc(slot), 2 * n - 1)
+        S.store64(d.map.addr + d.desc(slot) + P.OFF_SLOT_SEQ, 2 * n - 1)
         S.fence()           # release fence after the odd store
         return n, slot
 
@@ -334,10 +337,11 @@ class Writer(S.Closeable):
             pts = P.PTS_UNKNOWN
         tb_num, tb_den = tb if tb is not None else (0, 0)
         desc = d.desc(slot)
-        mm[desc + P.OFF_SLOT_META:desc + P.OFF_SLOT_META + 64] = P.META_FMT.pack(
-            n, pts, duration, tb_num, tb_den, now_real, now_mono, self._geometry_gen, 0)
-        mm[desc + P.OFF_SLOT_GEOMETRY:desc + P.OFF_SLOT_GEOMETRY + 256] = self.geometry.pack()
-        S.store64(d.map.addr + desc, 2 * n)                       # release
+        P.META_FMT.pack_into(mm, desc + P.OFF_SLOT_META, n, pts, duration, tb_num, tb_den,
+                             now_real, now_mono, self._geometry_gen, 0)
+        geo = desc + P.OFF_SLOT_GEOMETRY
+        mm[geo:geo + P.GEOMETRY_FMT.size] = self.geometry.pack()
+        S.store64(d.map.addr + desc + P.OFF_SLOT_SEQ, 2 * n)      # release
         S.store64(d.map.addr + P.OFF_LATEST_FRAME, n)             # release
         self._n = n
         a = self._prim.addr

@@ -54,6 +54,8 @@ run() {
 run compile sh "$HERE/compile_checks.sh"
 run layout sh -c '"$0" >"$1" && python3 "$2" "$3" "$1"' "$T/test_layout" "$W/layout.txt" \
     "$HERE/test_layout.py" "$HERE/../../docs/PROTOCOL.md"
+run pylayout sh -c '"$0" >"$1" && python3 "$2" "$1" "$3"' "$T/test_layout" "$W/pylayout.txt" \
+    "$HERE/test_python_layout.py" "$HERE/../../python"
 run unit "$T/test_unit"
 run corrupt "$T/test_corrupt"
 run crash "$T/test_crash"

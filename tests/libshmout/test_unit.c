@@ -141,6 +141,76 @@ static void test_names(void)
     CHECK(!strcmp(shmout_strerror(-12345), exp));
 }
 
+/* The names of statuses, fill modes, smoothness values and memtypes: each value's name, "unknown"
+ * for values without one, and parse as the inverse of name. */
+static void test_enum_names(void)
+{
+    static const struct { int v; const char *name; } status[] = {
+        { SHMOUT_STATUS_ACTIVE, "active" }, { SHMOUT_STATUS_INACTIVE, "inactive" },
+        { SHMOUT_STATUS_CLOSED, "closed" }, { SHMOUT_STATUS_STALE, "stale" },
+        { SHMOUT_STATUS_STARTING, "starting" }, { SHMOUT_STATUS_CORRUPT, "corrupt" },
+    }, fill[] = {
+        { SHMOUT_FILL_FILL, "fill" }, { SHMOUT_FILL_FITHORIZONTAL, "fithorizontal" },
+        { SHMOUT_FILL_FITVERTICAL, "fitvertical" }, { SHMOUT_FILL_BEST, "best" },
+        { SHMOUT_FILL_OUTSIDE, "outside" }, { SHMOUT_FILL_NATIVE, "native" },
+    }, smooth[] = {
+        { SHMOUT_SMOOTH_NEAREST, "nearest" }, { SHMOUT_SMOOTH_LINEAR, "linear" },
+        { SHMOUT_SMOOTH_MIPMAP, "mipmap" },
+    }, memtype[] = {
+        { SHMOUT_MEMTYPE_LOCAL, "local" }, { SHMOUT_MEMTYPE_GLOBAL, "global" },
+    };
+    static const char *const not_names[] = { "", "Fill", "best ", " linear", "unknown", "0",
+                                             "activ", "nearest\n" };
+    static const int bad_int[] = { -1, 6, 7, 1000, INT32_MIN, INT32_MAX };
+    static const uint32_t bad_u32[] = { 6, 7, 0x80000000u, UINT32_MAX };
+    size_t i;
+
+    for (i = 0; i < sizeof(status) / sizeof(status[0]); i++)
+        CHECK(!strcmp(shmout_status_name(status[i].v), status[i].name));
+    for (i = 0; i < sizeof(fill) / sizeof(fill[0]); i++) {
+        CHECK(!strcmp(shmout_fill_mode_name((uint32_t)fill[i].v), fill[i].name));
+        CHECK_EQ(shmout_fill_mode_parse(fill[i].name), fill[i].v);
+        CHECK_EQ(shmout_fill_mode_parse(shmout_fill_mode_name((uint32_t)fill[i].v)), fill[i].v);
+    }
+    for (i = 0; i < sizeof(smooth) / sizeof(smooth[0]); i++) {
+        CHECK(!strcmp(shmout_smoothness_name((uint32_t)smooth[i].v), smooth[i].name));
+        CHECK_EQ(shmout_smoothness_parse(smooth[i].name), smooth[i].v);
+        CHECK_EQ(shmout_smoothness_parse(shmout_smoothness_name((uint32_t)smooth[i].v)),
+                 smooth[i].v);
+    }
+    for (i = 0; i < sizeof(memtype) / sizeof(memtype[0]); i++) {
+        CHECK(!strcmp(shmout_memtype_name(memtype[i].v), memtype[i].name));
+        CHECK_EQ(shmout_memtype_parse(shmout_memtype_name(memtype[i].v)), memtype[i].v);
+    }
+    /* out of range: a fixed "unknown", never NULL */
+    for (i = 0; i < sizeof(bad_int) / sizeof(bad_int[0]); i++)
+        CHECK(!strcmp(shmout_status_name(bad_int[i]), "unknown"));
+    CHECK(!strcmp(shmout_memtype_name(0), "unknown"));
+    CHECK(!strcmp(shmout_memtype_name(3), "unknown"));
+    CHECK(!strcmp(shmout_memtype_name(-1), "unknown"));
+    for (i = 0; i < sizeof(bad_u32) / sizeof(bad_u32[0]); i++)
+        CHECK(!strcmp(shmout_fill_mode_name(bad_u32[i]), "unknown"));
+    CHECK(!strcmp(shmout_smoothness_name(3), "unknown"));
+    CHECK(!strcmp(shmout_smoothness_name(UINT32_MAX), "unknown"));
+    /* parse: the exact names only; the message lists them */
+    for (i = 0; i < sizeof(not_names) / sizeof(not_names[0]); i++) {
+        CHECK_EQ(shmout_fill_mode_parse(not_names[i]), -EINVAL);
+        CHECK_EQ(shmout_smoothness_parse(not_names[i]), -EINVAL);
+        CHECK_EQ(shmout_memtype_parse(not_names[i]), -EINVAL);
+    }
+    CHECK_EQ(shmout_fill_mode_parse(NULL), -EINVAL);
+    CHECK_EQ(shmout_smoothness_parse(NULL), -EINVAL);
+    CHECK_EQ(shmout_memtype_parse(NULL), -EINVAL);
+    CHECK_EQ(shmout_fill_mode_parse("Best"), -EINVAL);
+    CHECK(!strcmp(shmout_errmsg(), "unknown fill mode 'Best' (use fill, fithorizontal, "
+                  "fitvertical, best, outside or native)"));
+    CHECK_EQ(shmout_smoothness_parse("bilinear"), -EINVAL);
+    CHECK(!strcmp(shmout_errmsg(), "unknown smoothness 'bilinear' (use nearest, linear or "
+                  "mipmap)"));
+    CHECK_EQ(shmout_memtype_parse("shared"), -EINVAL);
+    CHECK(!strcmp(shmout_errmsg(), "unknown memtype 'shared' (use local or global)"));
+}
+
 static void test_formats(void)
 {
     static const uint32_t codes[] = {
@@ -1250,6 +1320,7 @@ int main(int argc, char **argv)
         return t_failed_total != 0;
     }
     RUN(test_names);
+    RUN(test_enum_names);
     RUN(test_formats);
     RUN(test_write_read);
     RUN(test_global_modes);
