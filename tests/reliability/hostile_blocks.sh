@@ -201,6 +201,7 @@ prim.name.nonul             I I I I I I I  name (is )?not NUL-terminated
 prim.name.escape            I I I I I I I  block name in the header is not a valid name
 prim.name.slash             I I I I I I I  block name in the header is not a valid name
 prim.geometry_seq.odd       V V V V - V V
+prim.hints.unknown          V V V V V V V
 prim.geometry.nb_planes     I I I I I I I  announced geometry.*(plane count|nb_planes)
 prim.geometry.width         I I I I I I I  announced geometry.*size 0x8
 data.magic                  V V I I I I I  data object.*magic

@@ -107,6 +107,9 @@ static const struct corrupt_field corrupt_fields[] = {
     P("prim.name.escape",            CF_PRIM, CF_PH(name), 1, 0x1b),
     P("prim.name.slash",             CF_PRIM, CF_PH(name) + 1, 1, '/'),
     V("prim.geometry_seq.odd",       CF_PRIM, CF_PH(geometry_seq), 8, 7),
+    /* viewer hints no version defines: readers take the default (§15) */
+    V("prim.hints.unknown",          CF_PRIM, CF_PH(fill_mode), 4, 0xffffffffu),
+    MORE("prim.hints.unknown",       CF_PRIM, CF_PH(smoothness), 4, 0x80000000u),
     P("prim.geometry.nb_planes",     CF_PRIM, CF_PG(nb_planes), 4, 0x7f7f7f7f),
     P("prim.geometry.width",         CF_PRIM, CF_PG(width), 4, 0),
     /* data-object header (§6) */
