@@ -187,7 +187,8 @@ int main(int argc, char **argv)
             break;
         }
         if (shmout_block_info(name, memtype, &info) == 0) {
-            fill = info.fill_mode <= SHMOUT_FILL_NATIVE ? (int)info.fill_mode : SHMOUT_FILL_BEST;
+            /* hints this version does not know mean the defaults (PROTOCOL.md §15) */
+            fill = info.fill_mode <= SHMOUT_FILL_NATIVE ? (int)info.fill_mode : SHMOUT_FILL_FILL;
             smooth = info.smoothness <= SHMOUT_SMOOTH_MIPMAP ? (int)info.smoothness : SHMOUT_SMOOTH_LINEAR;
         }
         if (sdl_format(v.geometry.pix_fmt_name) && !layout_ok(&v.geometry)) {

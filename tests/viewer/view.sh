@@ -4,10 +4,10 @@
 #
 # view.sh: shmout-view in a real window under Xvfb. Its screenshots equal the source frame
 # pixel for pixel (rgba as it is, gray expanded), it places the image as the block's fill-mode
-# hint says and as --fill overrides, and it follows a writer that resizes (its last frame shown
-# pixel for pixel at that frame's size). The source frames are the pattern `shmout test-writer`
-# documents: byte i of frame n is (n + i) & 255; with --resize-every N, frames alternate
-# between WxH and 1.5 times that every N frames.
+# hint says (one it does not know as the default, fill) and as --fill overrides, and it follows
+# a writer that resizes (its last frame shown pixel for pixel at that frame's size). The source
+# frames are the pattern `shmout test-writer` documents: byte i of frame n is (n + i) & 255;
+# with --resize-every N, frames alternate between WxH and 1.5 times that every N frames.
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${B:?}" "${SHMOUT_TOOL:?}" "${FFMPEG:?}"
 VIEW=$B/bin/shmout-view
@@ -81,12 +81,23 @@ w=$!
 at_exit "kill $w 2>/dev/null"
 timeout 20 "$VIEW" "$name" --window 160x60 --screenshot "$T/best.bmp" --frames 2 >/dev/null 2>&1
 timeout 20 "$VIEW" "$name" --window 160x60 --fill fill --screenshot "$T/fill.bmp" --frames 2 >/dev/null 2>&1
+# A fill-mode hint this version does not know (a newer writer's) means the default, fill.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+PYTHONPATH=$top/python "$PYTHON" -c "
+import mmap, os, struct, sys
+from shmout import _protocol as P
+fd = os.open(sys.argv[1], os.O_RDWR)
+struct.pack_into('<I', mmap.mmap(fd, P.PRIMARY_SIZE), P.OFF_FILL_MODE, 0xffffffff)" "/dev/shm/shmout.u$(id -u).$name"
+timeout 20 "$VIEW" "$name" --window 160x60 --screenshot "$T/unknown.bmp" --frames 2 >/dev/null 2>&1
 kill $w; wait $w 2>/dev/null
 [ "$(pixel "$T/best.bmp" 10 30)" = "0 0 0" ] && [ "$(pixel "$T/best.bmp" 80 30)" = "255 255 255" ] &&
     ok "the block's fill-mode hint (best) keeps the aspect: bars at the sides" ||
     fail "the block's fill-mode hint (best) keeps the aspect" "$(pixel "$T/best.bmp" 10 30) / $(pixel "$T/best.bmp" 80 30)"
 [ "$(pixel "$T/fill.bmp" 10 30)" = "255 255 255" ] && ok "--fill fill overrides the hint: no bars" ||
     fail "--fill fill overrides the hint" "$(pixel "$T/fill.bmp" 10 30)"
+[ "$(pixel "$T/unknown.bmp" 10 30)" = "255 255 255" ] && [ "$(pixel "$T/unknown.bmp" 80 30)" = "255 255 255" ] &&
+    ok "an unknown fill-mode hint is shown as the default, fill: no bars" ||
+    fail "an unknown fill-mode hint is shown as the default, fill" "$(pixel "$T/unknown.bmp" 10 30)"
 
 # A writer that resizes every 2 frames: the 5 frames the viewer shows span resizes, and its last
 # one is on screen as it is, at its own size. Its number k is its first byte (the red of the
