@@ -379,9 +379,9 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
         v->priv_seq = 2 * n;
         return 0;
     }
-    return shmout_priv_fail(-EAGAIN, tries == SHMOUT_PRIV_MAX_TRIES ? "the writer kept overwriting the "
-                            "frame being read" : "no frame has been published in block '%s' "
-                            "yet", r->name);
+    return shmout_priv_fail(-EAGAIN, tries == SHMOUT_PRIV_MAX_TRIES ? "the writer kept "
+                            "overwriting the frame being read" : "no frame has been published "
+                            "in block '%s' yet", r->name);
 }
 
 /* Count a frame returned for the first time; 1 if it was. */
