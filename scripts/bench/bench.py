@@ -129,6 +129,14 @@ class Bench:
         os.kill(w_proc.pid, signal.SIGKILL)
         _, status, wru = os.wait4(w_proc.pid, 0)
         w_proc.returncode = os.waitstatus_to_exitcode(status)
+        # A killed shmsink leaves its area behind as /dev/shm/shmpipe.<pid, 5 wide>.<n, 5 wide>
+        # (16 frames each): remove the writer's, or every run would leave hundreds of MB.
+        for f in os.listdir("/dev/shm"):
+            part = f.split(".")
+            if len(part) == 3 and part[0] == "shmpipe" and part[1].strip() == str(w_proc.pid):
+                os.unlink(os.path.join("/dev/shm", f))
+        if os.path.exists(sock):
+            os.unlink(sock)
         return reader_row("gstreamer", res, case, n, json.loads(r.stdout.strip().splitlines()[-1]), wru)
 
     def limit(self, res, case):
