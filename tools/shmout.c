@@ -533,6 +533,14 @@ static int cmd_test_writer(int argc, char **argv)
     return 0;
 }
 
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    { "ls", cmd_ls }, { "info", cmd_info }, { "set", cmd_set }, { "rm", cmd_rm },
+    { "watch", cmd_watch }, { "test-writer", cmd_test_writer },
+};
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -551,17 +559,8 @@ int main(int argc, char **argv)
                SHMOUT_PROTO_MINOR);
         return 0;
     }
-    if (!strcmp(cmd, "ls"))
-        return cmd_ls(argc - 2, argv + 2);
-    if (!strcmp(cmd, "info"))
-        return cmd_info(argc - 2, argv + 2);
-    if (!strcmp(cmd, "set"))
-        return cmd_set(argc - 2, argv + 2);
-    if (!strcmp(cmd, "rm"))
-        return cmd_rm(argc - 2, argv + 2);
-    if (!strcmp(cmd, "watch"))
-        return cmd_watch(argc - 2, argv + 2);
-    if (!strcmp(cmd, "test-writer"))
-        return cmd_test_writer(argc - 2, argv + 2);
+    for (i = 0; i < (int)(sizeof(commands) / sizeof(commands[0])); i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].run(argc - 2, argv + 2);
     return usage_error("unknown command '%s'", cmd);
 }
