@@ -31,7 +31,6 @@
 #include "libavutil/bprint.h"
 #include "libavutil/imgutils.h"
 #include "libavutil/mem.h"
-#include "libavutil/parseutils.h"
 #include "libavutil/pixdesc.h"
 #include "libavfilter/buffersink.h"
 #include "libavfilter/buffersrc.h"
