@@ -13,8 +13,8 @@ PREFIX ?= /usr/local
 # make check TESTS="tests/ffmpeg/devices.sh ...": run only these suites.
 TESTS ?=
 
-.PHONY: all lib tools viewer examples ffmpeg check check-lib soak fuzz fuzz-seeds demo bench install patches clean distclean
-all: lib tools examples ffmpeg
+.PHONY: all lib tools viewer examples ffmpeg windows check check-lib soak fuzz fuzz-seeds demo bench install patches clean distclean
+all:
 
 ifneq ($(wildcard config.mk),)
 include config.mk
@@ -22,6 +22,25 @@ else
 config.mk:
 	@echo "make: run ./configure first (./configure --help lists the options)" >&2; exit 1
 endif
+
+# ./configure --target=windows builds only FFmpeg (ffmpeg.exe, ffprobe.exe): the library and
+# the tools on it use POSIX shared memory.
+ifeq ($(TARGET),windows)
+all: ffmpeg
+else
+all: lib tools examples ffmpeg
+endif
+
+# The Windows build beside this one, in build/windows, from the same FFmpeg tree and cache:
+# make check builds it and runs its tests under Wine when mingw-w64 and Wine are installed.
+WIN_DIR := $(B)/windows
+HAVE_WINDOWS_TOOLS := $(shell command -v x86_64-w64-mingw32-gcc >/dev/null && command -v wine >/dev/null && echo yes)
+windows: config.mk
+	@mkdir -p $(WIN_DIR)
+	@[ -f $(WIN_DIR)/config.mk ] && [ $(WIN_DIR)/config.mk -nt $(TOP)/configure ] || \
+	    (cd $(WIN_DIR) && $(TOP)/configure --target=windows --ffmpeg-source=$(FFMPEG_TREE) \
+	        --cache-dir=$(SHMOUT_CACHE) >/dev/null)
+	@$(MAKE) --no-print-directory -C $(WIN_DIR)
 
 lib: config.mk
 	@$(MAKE) --no-print-directory -C $(TOP)/libshmout O=$(B) CC="$(CC)"
@@ -53,13 +72,20 @@ $(B)/examples/read_frames: $(TOP)/examples/read_frames.c $(B)/lib/libshmout.a | 
 	@mkdir -p $(B)/examples
 	$(CC) -std=c11 -Wall -Wextra -O2 $< $$(PKG_CONFIG_PATH=$(B)/lib/pkgconfig pkg-config --cflags --libs shmout) -Wl,-rpath,$(B)/lib -o $@
 
-ffmpeg: config.mk lib
+ffmpeg: config.mk $(if $(filter windows,$(TARGET)),,lib)
 	@$(TOP)/scripts/build-ffmpeg "$(FFMPEG_TREE)" "$(FFMPEG_BUILD)" "$(B)" "$(FFMPEG_FLAGS)"
 
-# The test suites, with the settings they need.
+# The test suites, with the settings they need. WIN_BIN: the Windows build's programs, for the
+# suites under Wine (tests/windows); a Windows configuration runs only those.
+ifeq ($(TARGET),windows)
 check: all
+	@B="$(B)" WIN_BIN="$(B)/bin" SHMOUT_CACHE="$(SHMOUT_CACHE)" $(TOP)/tests/run $(or $(TESTS),$(wildcard $(TOP)/tests/windows/*.sh))
+else
+check: all $(if $(HAVE_WINDOWS_TOOLS),windows)
 	@B="$(B)" MAKE_DIR="$(CURDIR)" FFMPEG_TREE="$(FFMPEG_TREE)" FFMPEG_BUILD="$(FFMPEG_BUILD)" \
-	    FFMPEG_FLAGS="$(FFMPEG_FLAGS)" SHMOUT_CACHE="$(SHMOUT_CACHE)" CC="$(CC)" $(TOP)/tests/run $(TESTS)
+	    FFMPEG_FLAGS="$(FFMPEG_FLAGS)" SHMOUT_CACHE="$(SHMOUT_CACHE)" CC="$(CC)" \
+	    WIN_BIN="$(if $(HAVE_WINDOWS_TOOLS),$(WIN_DIR)/build/bin)" $(TOP)/tests/run $(TESTS)
+endif
 
 # The long fault and load run (tests/reliability/soak.sh): 1,000,000 frames, 50 writer kills.
 soak: all

@@ -19,14 +19,16 @@
  * Foundation, Inc., 51 Franklin Street, Fifth Floor, Boston, MA 02110-1301 USA
  */
 
-/* Error translation, block listing and frame layout for the shm devices. */
+/* Error translation, block listing, the choice of layout and the frame layout for the shm devices. */
 
-#include <stdlib.h>
+#include <stdarg.h>
 
 #include "libavutil/avstring.h"
+#include "libavutil/bprint.h"
 #include "libavutil/imgutils.h"
 #include "libavutil/mem.h"
 #include "shmdev_common.h"
+#include "shmdev_layout.h"
 
 int ff_shmdev_error(void *logctx, int err, const char *what)
 {
@@ -35,43 +37,93 @@ int ff_shmdev_error(void *logctx, int err, const char *what)
     return AVERROR(-err);
 }
 
+int ff_shmdev_add_device(AVDeviceInfoList *device_list, const char *name, const char *fmt, ...)
+{
+    AVDeviceInfo *device = av_mallocz(sizeof(*device));
+    AVBPrint bp;
+    va_list ap;
+    int ret = AVERROR(ENOMEM);
+
+    if (!device)
+        return ret;
+    av_bprint_init(&bp, 0, AV_BPRINT_SIZE_UNLIMITED);
+    va_start(ap, fmt);
+    av_vbprintf(&bp, fmt, ap);
+    va_end(ap);
+    av_bprint_finalize(&bp, &device->device_description);
+    device->device_name = av_strdup(name);
+    if (!device->device_name || !device->device_description ||
+        (ret = av_dynarray_add_nofree(&device_list->devices, &device_list->nb_devices, device)) < 0) {
+        av_freep(&device->device_name);
+        av_freep(&device->device_description);
+        av_freep(&device);
+        return ret < 0 ? ret : AVERROR(ENOMEM);
+    }
+    return 0;
+}
+
 int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list)
 {
-    struct shmout_block_info *blocks = NULL;
-    size_t nb_blocks = 0, i;
+    const ShmDevOutLayout *layout;
     int ret;
 
     if (!device_list)
         return AVERROR(EINVAL);
-    if ((ret = shmout_list(&blocks, &nb_blocks)) < 0)
-        return ff_shmdev_error(s, ret, "Cannot list shared-memory blocks");
-
-    for (i = 0; i < nb_blocks; i++) {
-        const struct shmout_block_info *b = &blocks[i];
-        AVDeviceInfo *device = av_mallocz(sizeof(*device));
-
-        if (!device) {
-            ret = AVERROR(ENOMEM);
-            break;
-        }
-        device->device_name = av_strdup(b->name);
-        device->device_description = av_asprintf("%s, %ux%u %s, %s, pid %d",
-            shmout_memtype_name(b->memtype), b->geometry.width, b->geometry.height,
-            b->geometry.pix_fmt_name[0] ? b->geometry.pix_fmt_name : "-",
-            shmout_status_name(b->status),
-            (int)b->owner_pid);
-        if (!device->device_name || !device->device_description ||
-            (ret = av_dynarray_add_nofree(&device_list->devices,
-                                          &device_list->nb_devices, device)) < 0) {
-            av_freep(&device->device_name);
-            av_freep(&device->device_description);
-            av_freep(&device);
-            ret = ret < 0 ? ret : AVERROR(ENOMEM);
-            break;
-        }
+    if ((ret = ff_shmdev_out_layout(s, SHMDEV_LAYOUT_DEFAULT, &layout)) < 0)
+        return ret;
+    if (!layout->list) {
+        av_log(s, AV_LOG_ERROR, "Blocks in the %s layout cannot be listed: name the block\n",
+               layout->name);
+        return AVERROR(ENOSYS);
     }
-    free(blocks);
-    return ret < 0 ? ret : 0;
+    return layout->list(s, device_list);
+}
+
+static const char *const layout_names[] = { "shmout", "touchdesigner" };
+
+static void layout_missing(void *logctx, int id)
+{
+    av_log(logctx, AV_LOG_ERROR, "This build has no %s layout: %s\n", layout_names[id],
+           id == SHMDEV_LAYOUT_SHMOUT ?
+           "the shmout protocol needs POSIX shared memory (Linux); use -layout touchdesigner here" :
+           "TouchDesigner's layout is Windows named shared memory (use a Windows build; macOS is not "
+           "supported yet); use -layout shmout here");
+}
+
+int ff_shmdev_out_layout(void *logctx, int id, const ShmDevOutLayout **layout)
+{
+    *layout = NULL;
+#if HAVE_MMAP
+    if (id == SHMDEV_LAYOUT_SHMOUT)
+        *layout = &ff_shmdev_out_shmout;
+#endif
+#if HAVE_MAPVIEWOFFILE
+    if (id == SHMDEV_LAYOUT_TOUCHDESIGNER)
+        *layout = &ff_shmdev_out_touchdesigner;
+#endif
+    if (!*layout) {
+        layout_missing(logctx, id);
+        return AVERROR(ENOSYS);
+    }
+    return 0;
+}
+
+int ff_shmdev_in_layout(void *logctx, int id, const ShmDevInLayout **layout)
+{
+    *layout = NULL;
+#if HAVE_MMAP
+    if (id == SHMDEV_LAYOUT_SHMOUT)
+        *layout = &ff_shmdev_in_shmout;
+#endif
+#if HAVE_MAPVIEWOFFILE
+    if (id == SHMDEV_LAYOUT_TOUCHDESIGNER)
+        *layout = &ff_shmdev_in_touchdesigner;
+#endif
+    if (!*layout) {
+        layout_missing(logctx, id);
+        return AVERROR(ENOSYS);
+    }
+    return 0;
 }
 
 int ff_shmdev_layout(struct shmout_geometry *g, enum AVPixelFormat fmt, int packed_bpp,

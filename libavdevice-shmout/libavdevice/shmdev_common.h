@@ -20,14 +20,15 @@
  */
 
 /*
- * What both devices need from the protocol library in FFmpeg terms: error
- * translation, the block list for -sinks/-sources, the plane layout of a
- * frame in a block, and the series differences of the (de)muxer structs.
+ * What both devices need in FFmpeg terms: error translation, the block list
+ * for -sinks/-sources, the plane layout of a frame in a block, and the series
+ * differences of the (de)muxer structs.
  */
 
 #ifndef AVDEVICE_SHMDEV_COMMON_H
 #define AVDEVICE_SHMDEV_COMMON_H
 
+#include "libavutil/attributes.h"
 #include "libavutil/frame.h"
 #include "libavutil/pixfmt.h"
 #include "libavutil/version.h"
@@ -62,9 +63,13 @@
 int ff_shmdev_error(void *logctx, int err, const char *what);
 
 /**
- * List the blocks of the given media kind on this machine (get_device_list).
+ * List the blocks on this machine (get_device_list), in the build's default layout.
  */
 int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list);
+
+/** Add a block, described by a printf format, to a device list. */
+int ff_shmdev_add_device(AVDeviceInfoList *device_list, const char *name, const char *fmt, ...)
+    av_printf_format(3, 4);
 
 /**
  * The planes of a width x height frame in a block, the layout both devices use: planes one

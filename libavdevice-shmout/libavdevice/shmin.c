@@ -37,6 +37,7 @@
 #include "libavformat/demux.h"
 #include "libavformat/internal.h"
 #include "shmdev_common.h"
+#include "shmdev_layout.h"
 
 enum { TS_WRITER, TS_WALLCLOCK };
 enum { ONCLOSE_EOF, ONCLOSE_WAIT };
@@ -48,12 +49,13 @@ typedef struct ShmInContext {
     int mode;
     int timestamps;
     int onclose;
+    int layout;                  /* enum ShmDevLayoutId */
+    int64_t lock_timeout;
 
-    shmout_reader *reader;
-    struct shmout_geometry geometry;
+    const ShmDevInLayout *ops;
+    void *reader;
     AVFrame *first;              /* the frame read by read_header, returned by the first read_packet */
     struct shmout_frame_meta first_meta;
-    uint64_t skipped;            /* frames_skipped already reported */
     uint64_t last_frame;         /* frame number of the last frame returned */
     int64_t last_pts;            /* last pts returned, in the stream time base */
     int64_t pts_offset;          /* added to the writer's pts after a restart */
@@ -65,118 +67,26 @@ static void shmin_free_frame(av_unused void *opaque, uint8_t *data)
     av_frame_free(&frame);
 }
 
-/* Wait for a frame newer than the last one, in short steps so that Ctrl-C works. */
-static int shmin_wait(AVFormatContext *s, int64_t timeout)
-{
-    ShmInContext *c = s->priv_data;
-    int64_t deadline = timeout < 0 ? INT64_MAX : av_gettime_relative() + timeout;
-    int ret;
-
-    for (;;) {
-        ret = shmout_reader_wait(c->reader, 100);
-        if (ret != -ETIMEDOUT)
-            break;
-        if (s->interrupt_callback.callback && s->interrupt_callback.callback(s->interrupt_callback.opaque))
-            return AVERROR_EXIT;
-        if (av_gettime_relative() >= deadline)
-            return AVERROR(ETIMEDOUT);
-    }
-    switch (ret) {
-    case 0:
-        return 0;
-    case -ESHUTDOWN:
-    case -ESTALE:
-        av_log(s, ret == -ESTALE ? AV_LOG_WARNING : AV_LOG_INFO, "The writer of block '%s' %s%s\n",
-               s->url, ret == -ESTALE ? "is gone" : "closed it",
-               c->onclose == ONCLOSE_WAIT ? "; waiting for the next writer" : "");
-        if (c->onclose == ONCLOSE_EOF)
-            return AVERROR_EOF;
-        return shmin_wait(s, -1);
-    default:
-        return ff_shmdev_error(s, ret, "Cannot wait for a frame");
-    }
-}
-
-/*
- * The block's planes must be those of its pixel format at its size (the layout the shmout
- * device writes): the frame's buffers are allocated, and filled row by row, by that format.
- */
-static int shmin_check_layout(AVFormatContext *s, const struct shmout_geometry *g, enum AVPixelFormat fmt)
-{
-    struct shmout_geometry want;
-    unsigned i;
-
-    if (ff_shmdev_layout(&want, fmt, 0, g->width, g->height) >= 0 && want.nb_planes == g->nb_planes) {
-        for (i = 0; i < want.nb_planes; i++)
-            if (want.plane_bytewidth[i] != g->plane_bytewidth[i] ||
-                want.plane_height[i] != g->plane_height[i])
-                break;
-        if (i == want.nb_planes)
-            return 0;
-    }
-    av_log(s, AV_LOG_ERROR, "Block '%s' is corrupt: its planes do not fit a %ux%u %s frame\n",
-           s->url, g->width, g->height, g->pix_fmt_name);
-    return AVERROR_INVALIDDATA;
-}
-
-/* Copy the next frame (per mode) out of the block into an AVFrame of its geometry. */
-static int shmin_read_frame(AVFormatContext *s, AVFrame *frame, struct shmout_frame_meta *meta)
-{
-    ShmInContext *c = s->priv_data;
-    struct shmout_geometry got;
-    int ret;
-
-    for (;;) {
-        av_frame_unref(frame);
-        if (c->geometry.width) {          /* unknown before the first frame: read says its size */
-            frame->width  = c->geometry.width;
-            frame->height = c->geometry.height;
-            frame->format = av_get_pix_fmt(c->geometry.pix_fmt_name);
-            if (frame->format == AV_PIX_FMT_NONE) {
-                av_log(s, AV_LOG_ERROR, "Block '%s' holds pixel format '%s', which this FFmpeg does not know\n",
-                       s->url, c->geometry.pix_fmt_name);
-                return AVERROR_PATCHWELCOME;
-            }
-            if ((ret = shmin_check_layout(s, &c->geometry, frame->format)) < 0)
-                return ret;
-            if ((ret = av_frame_get_buffer(frame, 0)) < 0)
-                return ret;
-        }
-        ret = shmout_reader_read(c->reader, &c->geometry, frame->data, frame->linesize, &got, meta);
-        if (ret != -EMSGSIZE)
-            break;
-        c->geometry = got;   /* first frame, or the writer changed size or format: reallocate */
-    }
-    if (ret == -EAGAIN)
-        return AVERROR(EAGAIN);
-    if (ret < 0)
-        return ff_shmdev_error(s, ret, "Cannot read a frame");
-    frame->sample_aspect_ratio = (AVRational){ got.sar_num, got.sar_den };
-    frame->color_range     = got.color.range;
-    frame->colorspace      = got.color.matrix;
-    frame->color_primaries = got.color.primaries;
-    frame->color_trc       = got.color.transfer;
-    frame->chroma_location = got.color.chroma_location;
-    return 0;
-}
-
 static av_cold int shmin_read_header(AVFormatContext *s)
 {
     ShmInContext *c = s->priv_data;
+    ShmDevReaderParams p = {
+        .memtype = c->memtype, .mode = c->mode, .onclose_wait = c->onclose == ONCLOSE_WAIT,
+        .timeout = c->timeout, .lock_timeout = c->lock_timeout,
+    };
     AVStream *st;
-    int timeout_ms = c->timeout < 0 ? -1 : (int)FFMIN(c->timeout / 1000, INT_MAX);
     int64_t deadline = c->timeout < 0 ? INT64_MAX : av_gettime_relative() + c->timeout;
     int ret, waited = 0;
 
-    if ((ret = shmout_reader_open(&c->reader, s->url, c->memtype, timeout_ms)) < 0)
-        return ff_shmdev_error(s, ret, "Cannot open the shared-memory block");
-    shmout_reader_set_mode(c->reader, c->mode);
+    if ((ret = ff_shmdev_in_layout(s, c->layout, &c->ops)) < 0 ||
+        (ret = c->ops->open(&c->reader, s, &p)) < 0)
+        return ret;
     /* The stream parameters are those of the first frame, which is kept for the first packet. */
     if (!(c->first = av_frame_alloc()))
         return AVERROR(ENOMEM);
     /* The timeout bounds the whole wait: a frame can be announced that is never intact
      * (a writer that died or lies), then waiting returns at once and reading fails again. */
-    while ((ret = shmin_read_frame(s, c->first, &c->first_meta)) == AVERROR(EAGAIN)) {
+    while ((ret = c->ops->read(c->reader, s, c->first, &c->first_meta)) == AVERROR(EAGAIN)) {
         int64_t left = deadline - av_gettime_relative();
         if (left <= 0) {
             av_log(s, AV_LOG_ERROR, "No intact frame arrived in block '%s' within the timeout: %s\n",
@@ -185,7 +95,7 @@ static av_cold int shmin_read_header(AVFormatContext *s)
         }
         if (waited)
             av_usleep(FFMIN(left, 10000));
-        if ((ret = shmin_wait(s, c->timeout < 0 ? -1 : left)) < 0) {
+        if ((ret = c->ops->wait(c->reader, s, c->timeout < 0 ? -1 : left)) < 0) {
             if (ret == AVERROR(ETIMEDOUT))
                 av_log(s, AV_LOG_ERROR, "No frame arrived in block '%s' within the timeout\n", s->url);
             return ret;
@@ -209,38 +119,6 @@ static av_cold int shmin_read_header(AVFormatContext *s)
         avpriv_set_pts_info(st, 64, 1, 1000000);
     c->last_pts = AV_NOPTS_VALUE;
     return 0;
-}
-
-/*
- * A frame is announced but none could be read intact. A live writer may still publish one;
- * a writer that is gone never will (it died in the middle of a frame, or the block lies).
- */
-static int shmin_unreadable(AVFormatContext *s)
-{
-    ShmInContext *c = s->priv_data;
-    const char *why = shmout_errmsg();
-    int status = shmout_reader_status(c->reader);
-
-    if (c->onclose == ONCLOSE_WAIT || (status != SHMOUT_STATUS_STALE && status != SHMOUT_STATUS_CLOSED))
-        return AVERROR(EAGAIN);
-    av_log(s, AV_LOG_WARNING, "The writer of block '%s' is gone and its newest frame cannot be read: %s\n",
-           s->url, why);
-    return AVERROR_EOF;
-}
-
-/* Log frames lost since the last report, and writer restarts. */
-static void shmin_report(AVFormatContext *s)
-{
-    ShmInContext *c = s->priv_data;
-    struct shmout_reader_stats st;
-
-    shmout_reader_get_stats(c->reader, &st);
-    if (st.frames_skipped > c->skipped)
-        av_log(s, c->mode == SHMOUT_READ_EVERY ? AV_LOG_WARNING : AV_LOG_DEBUG,
-               "%"PRIu64" frames of block '%s' were not read (%"PRIu64" in all)%s\n",
-               st.frames_skipped - c->skipped, s->url, st.frames_skipped,
-               c->mode == SHMOUT_READ_EVERY ? ": the writer lapped the reader" : "");
-    c->skipped = st.frames_skipped;
 }
 
 /*
@@ -277,16 +155,16 @@ static int shmin_read_packet(AVFormatContext *s, AVPacket *pkt)
         meta  = c->first_meta;
         c->first = NULL;
     } else {
-        if ((ret = shmin_wait(s, -1)) < 0)
+        if ((ret = c->ops->wait(c->reader, s, -1)) < 0)
             return ret;
         if (!(frame = av_frame_alloc()))
             return AVERROR(ENOMEM);
-        if ((ret = shmin_read_frame(s, frame, &meta)) < 0) {
+        if ((ret = c->ops->read(c->reader, s, frame, &meta)) < 0) {
             av_frame_free(&frame);
-            return ret == AVERROR(EAGAIN) ? shmin_unreadable(s) : ret;
+            return ret == AVERROR(EAGAIN) ? c->ops->unreadable(c->reader, s) : ret;
         }
     }
-    shmin_report(s);
+    c->ops->report(c->reader, s);
     frame->pts = shmin_pts(s, &meta);
     c->last_pts = frame->pts;
 
@@ -307,8 +185,8 @@ static av_cold int shmin_read_close(AVFormatContext *s)
 {
     ShmInContext *c = s->priv_data;
 
-    shmout_reader_close(c->reader);
-    c->reader = NULL;
+    if (c->ops)
+        c->ops->close(&c->reader);
     av_frame_free(&c->first);
     return 0;
 }
@@ -336,6 +214,14 @@ static const AVOption options[] = {
     { "wait", "wait for the next writer of the name and go on with its frames", 0, AV_OPT_TYPE_CONST, { .i64 = ONCLOSE_WAIT }, 0, 0, DEC, .unit = "onclose" },
     { "timeout", "how long to wait for the writer and its first frame (-1: forever)", OFFSET(timeout),
       AV_OPT_TYPE_DURATION, { .i64 = 5000000 }, -1, INT_MAX * 1000.0, .flags = DEC },
+    { "layout", "how the block sits in shared memory", OFFSET(layout),
+      AV_OPT_TYPE_INT, { .i64 = SHMDEV_LAYOUT_DEFAULT }, SHMDEV_LAYOUT_SHMOUT, SHMDEV_LAYOUT_TOUCHDESIGNER, DEC, .unit = "layout" },
+    { "shmout",        "the shmout protocol (Linux)",
+      0, AV_OPT_TYPE_CONST, { .i64 = SHMDEV_LAYOUT_SHMOUT },        0, 0, DEC, .unit = "layout" },
+    { "touchdesigner", "TouchDesigner's own, as its Shared Mem Out TOP writes it (type Local; Windows)",
+      0, AV_OPT_TYPE_CONST, { .i64 = SHMDEV_LAYOUT_TOUCHDESIGNER }, 0, 0, DEC, .unit = "layout" },
+    { "lock_timeout", "touchdesigner layout: longest wait for the writer to release the block's mutex",
+      OFFSET(lock_timeout), AV_OPT_TYPE_DURATION, { .i64 = 100000 }, 0, INT_MAX, .flags = DEC },
     { 0 },
 };
 

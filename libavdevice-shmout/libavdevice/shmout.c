@@ -30,15 +30,15 @@
  * Usage: ffmpeg -i INPUT [-outputresolution half -format rgba16float ...] -f shmout NAME
  */
 
-#include <pthread.h>
-#include <time.h>
-
 #include "libavutil/internal.h"
 #include "libavutil/mem.h"
 #include "libavutil/opt.h"
+#include "libavutil/thread.h"
+#include "libavutil/time.h"
 #include "libavformat/mux.h"
 #include "shmdev_chain.h"
 #include "shmdev_common.h"
+#include "shmdev_layout.h"
 
 enum { DOWNLOAD_IMMEDIATE, DOWNLOAD_NEXTFRAME };
 
@@ -53,9 +53,12 @@ typedef struct ShmOutContext {
     int fillmode;
     int filtertype;
     int slots;                          /* ring depth: not a TOP parameter */
+    int layout;                         /* enum ShmDevLayoutId */
+    int64_t lock_timeout;
     ShmDevChain chain;
 
-    shmout_writer *writer;
+    const ShmDevOutLayout *ops;
+    void *writer;
     struct shmout_geometry geometry;
     AVFrame *packet_frame;              /* write_packet's reference to the wrapped frame */
 
@@ -73,26 +76,20 @@ typedef struct ShmOutContext {
 static int prepare_block(AVFormatContext *s, const struct shmout_geometry *g)
 {
     ShmOutContext *c = s->priv_data;
-    struct shmout_writer_options opts;
+    ShmDevWriterParams p = {
+        .name = c->name, .memtype = c->memtype, .slots = c->slots, .active = c->active,
+        .fill_mode = c->fillmode, .smoothness = c->filtertype, .lock_timeout = c->lock_timeout,
+    };
     int ret;
 
     if (c->writer && !memcmp(g, &c->geometry, sizeof(*g)))
         return 0;
-    if (!c->writer) {
-        shmout_writer_options_default(&opts);
-        opts.slots      = c->slots;
-        opts.active     = c->active;
-        opts.fill_mode  = c->fillmode;
-        opts.smoothness = c->filtertype;
-        if ((ret = shmout_writer_open(&c->writer, c->name, c->memtype, g, &opts)) < 0)
-            return ff_shmdev_error(s, ret, "Cannot open the shared-memory block");
-        av_log(s, AV_LOG_VERBOSE, "Writing %ux%u %s frames to %s block '%s'\n",
-               g->width, g->height, g->pix_fmt_name, shmout_memtype_name(c->memtype), c->name);
-    } else {
-        if ((ret = shmout_writer_set_geometry(c->writer, g)) < 0)
-            return ff_shmdev_error(s, ret, "Cannot change the block's geometry");
+    if (!c->writer)
+        ret = c->ops->open(&c->writer, s, &p, g);
+    else if ((ret = c->ops->set_geometry(c->writer, s, g)) >= 0)
         av_log(s, AV_LOG_VERBOSE, "Geometry changed to %ux%u %s\n", g->width, g->height, g->pix_fmt_name);
-    }
+    if (ret < 0)
+        return ret;
     c->geometry = *g;
     return 0;
 }
@@ -108,44 +105,46 @@ static int process_frame(AVFormatContext *s, AVFrame *frame)
     uint8_t *dst[4];
     int dst_linesize[4], ret;
 
-    if (!shmout_writer_get_active(c->writer)) {
-        shmout_writer_heartbeat(c->writer);
+    if (c->ops->get_active ? !c->ops->get_active(c->writer) : !c->active) {
+        if (c->ops->heartbeat)
+            c->ops->heartbeat(c->writer);
         return 0;
     }
     if ((ret = ff_shmdev_chain_filter(&c->chain, s, frame, &out, &g)) < 0 ||
         (ret = prepare_block(s, &g)) < 0)
         return ret;
-    if ((ret = shmout_writer_begin_frame(c->writer, dst, dst_linesize)) < 0)
-        return ff_shmdev_error(s, ret, "Cannot get a slot of the block");
+    if ((ret = c->ops->begin_frame(c->writer, s, dst, dst_linesize)) < 0)
+        return ret == AVERROR(EAGAIN) ? 0 : ret;     /* dropped: a reader holds the block */
     ff_shmdev_chain_write(&c->chain, out, dst, dst_linesize);
     meta.pts      = frame->pts == AV_NOPTS_VALUE ? SHMOUT_NOPTS : frame->pts;
     meta.duration = SHMDEV_FRAME_DURATION(frame);
     meta.tb_num   = tb.num;
     meta.tb_den   = tb.den;
-    if ((ret = shmout_writer_publish(c->writer, &meta)) < 0)
-        return ff_shmdev_error(s, ret, "Cannot publish the frame");
-    return 0;
+    return c->ops->publish(c->writer, s, &meta);
 }
 
 /*
  * The worker thread. With downloadtype=nextframe it converts and publishes each frame while
- * ffmpeg makes the next one. In both modes it refreshes the block's heartbeat once a second
- * while no frame comes (the input stalls), as the protocol asks of an idle writer.
+ * ffmpeg makes the next one. In both modes it refreshes the block's heartbeat (where the
+ * layout has one) once a second while no frame comes, as the shmout protocol asks of an idle
+ * writer.
  */
 static void *worker_main(void *arg)
 {
     AVFormatContext *s = arg;
     ShmOutContext *c = s->priv_data;
-    struct timespec deadline;
     int ret;
 
     pthread_mutex_lock(&c->lock);
     for (;;) {
         while (!c->pending && !c->quit) {
-            clock_gettime(CLOCK_REALTIME, &deadline);
-            deadline.tv_sec += 1;
-            if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == ETIMEDOUT)
-                shmout_writer_heartbeat(c->writer);    /* an atomic store: safe beside publish */
+            /* pthread_cond_timedwait's clock is the wall clock, here and in compat/w32pthreads.h */
+            int64_t t = av_gettime() + 1000000;
+            struct timespec deadline = { .tv_sec = t / 1000000, .tv_nsec = t % 1000000 * 1000 };
+
+            if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) == ETIMEDOUT &&
+                c->ops->heartbeat)
+                c->ops->heartbeat(c->writer);    /* an atomic store: safe beside publish */
         }
         if (!c->pending)
             break;
@@ -223,9 +222,16 @@ static av_cold int shmout_write_header(AVFormatContext *s)
         if (!(c->name = av_strdup(s->url)))
             return AVERROR(ENOMEM);
     }
-    if ((ret = shmout_name_validate(c->name, err, sizeof(err))) < 0) {
+    if ((ret = ff_shmdev_out_layout(s, c->layout, &c->ops)) < 0)
+        return ret;
+    if ((ret = c->ops->check_name(c->name, err, sizeof(err))) < 0) {
         av_log(s, AV_LOG_ERROR, "Invalid block name for option 'name' (or the output URL): %s\n", err);
         return AVERROR(EINVAL);
+    }
+    if (c->ops->useinput_format && !strcmp(c->chain.format, "useinput")) {
+        av_freep(&c->chain.format);
+        if (!(c->chain.format = av_strdup(c->ops->useinput_format(par->format))))
+            return AVERROR(ENOMEM);
     }
     if (!(c->packet_frame = av_frame_alloc()))
         return AVERROR(ENOMEM);
@@ -279,11 +285,8 @@ static int shmout_write_trailer(AVFormatContext *s)
     ShmOutContext *c = s->priv_data;
     int ret = stop_worker(c);
 
-    if (c->writer)
-        av_log(s, AV_LOG_VERBOSE, "Closing block '%s' after %"PRIu64" frames\n",
-               c->name, shmout_writer_frames(c->writer));
-    shmout_writer_close(c->writer);
-    c->writer = NULL;
+    if (c->ops)
+        c->ops->close(&c->writer, s);
     return ret;
 }
 
@@ -292,8 +295,8 @@ static void shmout_deinit(AVFormatContext *s)
     ShmOutContext *c = s->priv_data;
 
     stop_worker(c);
-    shmout_writer_close(c->writer);
-    c->writer = NULL;
+    if (c->ops)
+        c->ops->close(&c->writer, s);
     ff_shmdev_chain_uninit(&c->chain);
     av_frame_free(&c->packet_frame);
 }
@@ -393,6 +396,15 @@ static const AVOption options[] = {
     { "slots", "frames the block's ring holds: more let a reader that takes every frame fall further "
       "behind without losing any (each slot is one frame of shared memory)", OFFSET(slots),
       AV_OPT_TYPE_INT, { .i64 = 3 }, SHMOUT_MIN_SLOTS, SHMOUT_MAX_SLOTS, .flags = ENC },
+    { "layout", "how the block sits in shared memory", OFFSET(layout),
+      AV_OPT_TYPE_INT, { .i64 = SHMDEV_LAYOUT_DEFAULT }, SHMDEV_LAYOUT_SHMOUT, SHMDEV_LAYOUT_TOUCHDESIGNER, ENC, .unit = "layout" },
+    { "shmout",        "the shmout protocol: a ring of frames with counters and timestamps (Linux)",
+      0, AV_OPT_TYPE_CONST, { .i64 = SHMDEV_LAYOUT_SHMOUT },        0, 0, ENC, .unit = "layout" },
+    { "touchdesigner", "TouchDesigner's own, read by its Shared Mem In TOP (type Local; Windows)",
+      0, AV_OPT_TYPE_CONST, { .i64 = SHMDEV_LAYOUT_TOUCHDESIGNER }, 0, 0, ENC, .unit = "layout" },
+    { "lock_timeout", "touchdesigner layout: longest wait for a reader to release the block's mutex; "
+      "a frame that waited longer is dropped and counted (-1: one frame's duration)", OFFSET(lock_timeout),
+      AV_OPT_TYPE_DURATION, { .i64 = -1 }, -1, INT_MAX, .flags = ENC },
     { 0 },
 };
 

@@ -25,13 +25,14 @@ bad() {
     fi
 }
 
-for opt in memtype downloadtype outputresolution outputaspect armenu inputfiltertype fillmode filtertype chanmask; do
+for opt in memtype layout downloadtype outputresolution outputaspect armenu inputfiltertype fillmode filtertype chanmask; do
     bad "$opt rejects an unknown value" "Error setting option $opt to value bogus|Unable to parse.*$opt.*bogus" -$opt bogus
 done
 bad "active rejects 2"                 "Error setting option active to value 2"   -active 2
 bad "npasses rejects 0"                "'npasses' out of range \[1 - 16\]" -npasses 0
 bad "npasses rejects 17"               "'npasses' out of range \[1 - 16\]" -npasses 17
 bad "slots rejects 1"                  "'slots' out of range \[2 - 16\]" -slots 1
+bad "layout touchdesigner needs a Windows build" "This build has no touchdesigner layout: .*use a Windows build" -layout touchdesigner
 bad "resolution rejects a bad size"    "Error setting option resolution to value 12xx|Unable to parse.*resolution" -resolution 12xx
 bad "resmenu rejects an unknown name"  "Error setting option resmenu to value bogus" -outputresolution custom -resmenu bogus
 bad "resolution and resmenu must agree" "Options 'resolution' \(640x480\) and 'resmenu' \(1280x720\) disagree" \
