@@ -155,7 +155,8 @@ fuzz-seeds: $(LIB_OBJ)/tests/gen_seeds
 	$(LIB_OBJ)/tests/gen_seeds $(TOP)/tests/libshmout/fuzz/corpus
 
 # The benchmark (scripts/bench): shmout against a pipe, GStreamer's shm and the memcpy limit.
-# make bench QUICK=1: the short run. GStreamer is installed when missing (as root).
+# make bench QUICK=1: the short run. GStreamer is installed when missing (as root). When the
+# Windows build is there (make windows), also its ffmpeg.exe under Wine.
 BENCH_TOOLS := $(B)/bench/tools
 bench: all
 	@mkdir -p $(BENCH_TOOLS)
@@ -168,7 +169,8 @@ bench: all
 	    echo "bench: no GStreamer; as root: apt-get install gstreamer1.0-tools gstreamer1.0-plugins-bad libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev"
 	@! pkg-config --exists gstreamer-app-1.0 || $(CC) -std=c11 -Wall -Wextra -O2 $(TOP)/scripts/bench/gstread.c \
 	    $$(pkg-config --cflags --libs gstreamer-1.0 gstreamer-app-1.0) -o $(BENCH_TOOLS)/gstread
-	@python3 $(TOP)/scripts/bench/bench.py --bin $(B)/bin --tools $(BENCH_TOOLS) --out $(B)/bench $(if $(QUICK),--quick)
+	@python3 $(TOP)/scripts/bench/bench.py --bin $(B)/bin --tools $(BENCH_TOOLS) --out $(B)/bench $(if $(QUICK),--quick) \
+	    $(if $(wildcard $(WIN_DIR)/build/bin/ffmpeg.exe),--win-bin $(WIN_DIR)/build/bin)
 
 demo: all
 	@$(TOP)/scripts/demo "$(B)/bin"

@@ -367,6 +367,7 @@ typedef struct TdWriter {
     int64_t lock_timeout;
     uint64_t frames, dropped;
     int abandoned;
+    int opened;                       /* the objects are ours: close announces it (detach) */
     AVLFG lfg;
 } TdWriter;
 
@@ -435,7 +436,21 @@ static int create_data(TdWriter *w, void *logctx, TdMapping *m, int random_first
     return ret;                       /* its header, zero until the first frame, says "none yet" */
 }
 
+static void td_out_close(void **wp, void *logctx);
+static int writer_open(void **wp, void *logctx, const ShmDevWriterParams *p,
+                       const struct shmout_geometry *g);
+
 static int td_out_open(void **wp, void *logctx, const ShmDevWriterParams *p,
+                       const struct shmout_geometry *g)
+{
+    int ret = writer_open(wp, logctx, p, g);
+
+    if (ret < 0)
+        td_out_close(wp, logctx);     /* only releases what it opened: another writer's objects stay */
+    return ret;
+}
+
+static int writer_open(void **wp, void *logctx, const ShmDevWriterParams *p,
                        const struct shmout_geometry *g)
 {
     TdWriter *w;
@@ -501,6 +516,7 @@ static int td_out_open(void **wp, void *logctx, const ShmDevWriterParams *p,
     w->info.view[INFO_OFF_DETACH] = 0;
     if (locked)
         ReleaseMutex(w->info_mutex);
+    w->opened = 1;
     av_log(logctx, AV_LOG_VERBOSE, "Writing %ux%u %s frames (TouchDesigner %s) to TouchDesigner "
            "block '%s'%s; the writer waits at most %"PRId64" ms for the mutex\n",
            g->width, g->height, g->pix_fmt_name, w->fmt->vk_name, w->name,
@@ -583,16 +599,17 @@ static void td_out_close(void **wp, void *logctx)
 
     if (!w)
         return;
-    if (w->info.view && (locked = lock(w->info_mutex, INFO_LOCK_MS, &abandoned)) >= 0) {
-        w->info.view[INFO_OFF_DETACH] = 1;
-        if (locked)
-            ReleaseMutex(w->info_mutex);
-    }
-    if (w->owner.view)
+    if (w->opened) {
+        if ((locked = lock(w->info_mutex, INFO_LOCK_MS, &abandoned)) >= 0) {
+            w->info.view[INFO_OFF_DETACH] = 1;
+            if (locked)
+                ReleaseMutex(w->info_mutex);
+        }
         AV_WL32(w->owner.view, 0);    /* no writer now */
-    av_log(logctx, w->dropped ? AV_LOG_WARNING : AV_LOG_VERBOSE,
-           "Closing TouchDesigner block '%s' after %"PRIu64" frames; %"PRIu64" dropped because a "
-           "reader held the mutex longer than lock_timeout\n", w->name, w->frames, w->dropped);
+        av_log(logctx, w->dropped ? AV_LOG_WARNING : AV_LOG_VERBOSE,
+               "Closing TouchDesigner block '%s' after %"PRIu64" frames; %"PRIu64" dropped because "
+               "a reader held the mutex longer than lock_timeout\n", w->name, w->frames, w->dropped);
+    }
     unmap(&w->next);
     unmap(&w->cur);
     unmap(&w->info);
@@ -628,6 +645,9 @@ typedef struct TdReader {
     unsigned last_size, last_alloc;
     uint64_t frames;
     int abandoned;
+    int owner_seen;                   /* a shmout writer announced itself in the owner object */
+    int end;                          /* the writer's end, seen with its last frame: next look */
+    int eof;                          /* the stream ended (onclose eof) */
 } TdReader;
 
 enum { POLL_NONE, POLL_FRAME, POLL_CLOSED, POLL_GONE };
@@ -639,13 +659,26 @@ static void detach(TdReader *r)
     unmap(&r->owner);
 }
 
-/* Attach to the block's objects once: 0, or AVERROR(ENOENT) while there is no writer. */
+/*
+ * Attach to the block's objects once: 0, or AVERROR(ENOENT) while there is no writer. Writers
+ * create the info segment before the image mapping, so an image mapping found without an info
+ * segment is looked at again before it is taken for a writer that has none.
+ */
 static int attach(TdReader *r, AVFormatContext *s)
 {
     char postfix[POSTFIX_LEN + 1] = "";
     int ret, locked, abandoned = 0;
 
-    if (open_mapping(&r->info, OBJ_INFO, r->name, "") >= 0) {
+    if (open_mapping(&r->info, OBJ_INFO, r->name, "") < 0 &&
+        open_mapping(&r->data, OBJ_DATA, r->name, "") >= 0) {
+        unmap(&r->data);
+        open_mapping(&r->info, OBJ_INFO, r->name, "");
+    }
+    if (r->info.view) {
+        if (r->info.size >= INFO_SIZE && !AV_RL32(r->info.view + INFO_OFF_MAGIC)) {
+            detach(r);                /* created, not yet filled in by its writer */
+            return AVERROR(ENOENT);
+        }
         if (r->info.size < INFO_SIZE || AV_RL32(r->info.view + INFO_OFF_MAGIC) != INFO_MAGIC) {
             av_log(s, AV_LOG_ERROR, "The info segment of TouchDesigner block '%s' is not one "
                    "(magic 0x%08x): another program uses the name\n", r->name,
@@ -673,6 +706,7 @@ static int attach(TdReader *r, AVFormatContext *s)
     }
     av_strlcpy(r->data.postfix, postfix, sizeof(r->data.postfix));
     open_mapping(&r->owner, OBJ_DATA, r->name, "shmoutWriter");
+    r->owner_seen = 0;
     return 0;
 }
 
@@ -851,43 +885,55 @@ static int take_frame(TdReader *r, AVFormatContext *s, const struct shmout_geome
     return 0;
 }
 
-/* One look at the block, under its mutex. */
+/*
+ * One look at the block, under its mutex: POLL_FRAME (a new frame is in r->pending), POLL_NONE,
+ * or the writer's end, POLL_CLOSED or POLL_GONE. A writer's last frame is taken before its end
+ * is reported (at the next look).
+ */
 static int poll_once(TdReader *r, AVFormatContext *s)
 {
     struct shmout_geometry g;
     unsigned offset = 0, total;
-    int abandoned = 0, locked, ret, trc;
+    int abandoned = 0, locked, ret, trc, end = POLL_NONE;
     DWORD pid;
     float aspect;
 
-    if (r->owner.view && AV_RL32(r->owner.view) == OWNER_MAGIC && !owner_alive(r->owner.view, &pid))
-        return POLL_GONE;
+    if (r->end)
+        return r->end;
+    if (r->owner.view) {              /* a shmout writer: it says when it died or closed */
+        if (AV_RL32(r->owner.view) == OWNER_MAGIC) {
+            r->owner_seen = 1;
+            if (!owner_alive(r->owner.view, &pid))
+                end = POLL_GONE;
+        } else if (r->owner_seen) {
+            end = POLL_CLOSED;
+        }
+    }
     if ((locked = lock(r->mutex, lock_ms(r->p.lock_timeout), &abandoned)) <= 0)
-        return locked < 0 ? AVERROR(EIO) : POLL_NONE;   /* the writer holds it: look again */
-    if (abandoned && !r->abandoned++)
-        av_log(s, AV_LOG_WARNING, "The writer of block '%s' died holding its mutex\n", r->name);
+        return locked < 0 ? AVERROR(EIO) : end;   /* the writer holds it: look again */
+    if (abandoned) {
+        if (!r->abandoned++)
+            av_log(s, AV_LOG_WARNING, "The writer of block '%s' died holding its mutex\n", r->name);
+        end = POLL_GONE;              /* its last frame may be half written */
+        goto done;
+    }
     if (r->info.view) {
         char postfix[POSTFIX_LEN + 1];
-        int detached, ilocked = lock(r->info_mutex, lock_ms(r->p.lock_timeout), NULL);
+        int ilocked = lock(r->info_mutex, lock_ms(r->p.lock_timeout), NULL);
 
         if (ilocked < 0) {
-            ReleaseMutex(r->mutex);
-            return AVERROR(EIO);
+            ret = AVERROR(EIO);
+            goto done;
         }
-        detached = r->info.view[INFO_OFF_DETACH] && AV_RL32(r->info.view + INFO_OFF_VERSION) > 1;
+        if (r->info.view[INFO_OFF_DETACH] && AV_RL32(r->info.view + INFO_OFF_VERSION) > 1)
+            end = POLL_CLOSED;
         info_read_postfix(r->info.view, postfix);
         if (ilocked)
             ReleaseMutex(r->info_mutex);
-        if (detached) {
-            ReleaseMutex(r->mutex);
-            return POLL_CLOSED;
-        }
         if (strcmp(postfix, r->data.postfix)) {   /* resized: the image moved */
             TdMapping m;
-            if (open_mapping(&m, OBJ_DATA, r->name, postfix) < 0) {
-                ReleaseMutex(r->mutex);
-                return POLL_NONE;
-            }
+            if (open_mapping(&m, OBJ_DATA, r->name, postfix) < 0)
+                goto done;
             unmap(&r->data);
             r->data = m;
             av_strlcpy(r->data.postfix, postfix, sizeof(r->data.postfix));
@@ -910,7 +956,12 @@ static int poll_once(TdReader *r, AVFormatContext *s)
         }
     }
     ReleaseMutex(r->mutex);
-    return ret;
+    if (ret == POLL_FRAME)
+        r->end = end;
+    return ret < 0 ? ret : ret == POLL_FRAME ? POLL_FRAME : end;
+done:
+    ReleaseMutex(r->mutex);
+    return end;
 }
 
 static int td_in_wait(void *rp, AVFormatContext *s, int64_t timeout)
@@ -920,6 +971,8 @@ static int td_in_wait(void *rp, AVFormatContext *s, int64_t timeout)
     int ret;
 
     while (!r->pending || !r->pending->buf[0]) {
+        if (r->eof)
+            return AVERROR_EOF;
         if (s->interrupt_callback.callback && s->interrupt_callback.callback(s->interrupt_callback.opaque))
             return AVERROR_EXIT;
         if ((ret = poll_once(r, s)) < 0)
@@ -929,9 +982,12 @@ static int td_in_wait(void *rp, AVFormatContext *s, int64_t timeout)
                    "%s%s\n", r->name, ret == POLL_GONE ? "is gone" : "closed it",
                    r->p.onclose_wait ? "; waiting for the next writer" : "");
             detach(r);
+            r->end = POLL_NONE;
             r->last_size = 0;
-            if (!r->p.onclose_wait)
+            if (!r->p.onclose_wait) {
+                r->eof = 1;
                 return AVERROR_EOF;
+            }
             if ((ret = attach_wait(r, s, -1)) < 0)
                 return ret;
             continue;

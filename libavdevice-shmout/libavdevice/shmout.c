@@ -202,6 +202,7 @@ static av_cold int shmout_write_header(AVFormatContext *s)
     ShmOutContext *c = s->priv_data;
     const AVCodecParameters *par;
     struct shmout_geometry g;
+    const char *fmt;
     char err[128];
     int ret;
 
@@ -228,13 +229,18 @@ static av_cold int shmout_write_header(AVFormatContext *s)
         av_log(s, AV_LOG_ERROR, "Invalid block name for option 'name' (or the output URL): %s\n", err);
         return AVERROR(EINVAL);
     }
-    if (c->ops->useinput_format && !strcmp(c->chain.format, "useinput")) {
+    if (c->ops->useinput_format && !strcmp(c->chain.format, "useinput") &&
+        (fmt = c->ops->useinput_format(par->format))) {
         av_freep(&c->chain.format);
-        if (!(c->chain.format = av_strdup(c->ops->useinput_format(par->format))))
+        if (!(c->chain.format = av_strdup(fmt)))
             return AVERROR(ENOMEM);
     }
     if (!(c->packet_frame = av_frame_alloc()))
         return AVERROR(ENOMEM);
+    if (!c->lock_timeout) {           /* one frame's duration */
+        AVRational fr = s->streams[0]->avg_frame_rate;
+        c->lock_timeout = fr.num > 0 && fr.den > 0 ? av_rescale(1000000, fr.den, fr.num) : 40000;
+    }
 
     /* Open the block now, with the geometry the stream's frames will have, so that a name in
      * use or a full /dev/shm fails before any frame. */
@@ -403,8 +409,8 @@ static const AVOption options[] = {
     { "touchdesigner", "TouchDesigner's own, read by its Shared Mem In TOP (type Local; Windows)",
       0, AV_OPT_TYPE_CONST, { .i64 = SHMDEV_LAYOUT_TOUCHDESIGNER }, 0, 0, ENC, .unit = "layout" },
     { "lock_timeout", "touchdesigner layout: longest wait for a reader to release the block's mutex; "
-      "a frame that waited longer is dropped and counted (-1: one frame's duration)", OFFSET(lock_timeout),
-      AV_OPT_TYPE_DURATION, { .i64 = -1 }, -1, INT_MAX, .flags = ENC },
+      "a frame that waited longer is dropped and counted (0: one frame's duration)", OFFSET(lock_timeout),
+      AV_OPT_TYPE_DURATION, { .i64 = 0 }, 0, INT_MAX, .flags = ENC },
     { 0 },
 };
 

@@ -16,7 +16,11 @@ downloadtype values. Also: publish-to-wake-up latency (a waiting reader, paced w
 and with one waiting (benchtool publish), CPU seconds per frame of writer and reader, the
 writer's peak RSS and the block's size.
 
-    python3 scripts/bench/bench.py --bin BUILD/bin --tools DIR --out BUILD/bench [--quick]
+With --win-bin (the Windows build's bin, `make windows`): ffmpeg.exe under Wine, -f shmout
+(TouchDesigner's layout: a named mapping, a mutex per frame, no reader) against -f rawvideo NUL
+(the same frames written nowhere), at 1920x1080 and 640x360 rgba, in the same run.
+
+    python3 scripts/bench/bench.py --bin BUILD/bin --tools DIR --out BUILD/bench [--quick] [--win-bin DIR]
 """
 import argparse
 import json
@@ -25,6 +29,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 RES = {"720p": (1280, 720), "1080p": (1920, 1080), "4k": (3840, 2160)}
@@ -36,6 +41,7 @@ CASES = {
                      "scale=w=iw/2:h=ih/2:flags=bilinear", "videoscale method=bilinear ! ", 2),
 }
 PIXEL = "000000ff"                      # opaque black rgba, what every case delivers
+WIN_RES = {"1080p": (1920, 1080), "360p": (640, 360)}
 
 
 def run_pair(writer, reader):
@@ -63,7 +69,7 @@ def reader_row(transport, res, case, n, got, wru):
 
 class Bench:
     def __init__(self, args):
-        self.bin, self.tools, self.quick = args.bin, args.tools, args.quick
+        self.bin, self.tools, self.quick, self.win_bin = args.bin, args.tools, args.quick, args.win_bin
         self.ffmpeg = os.path.join(self.bin, "ffmpeg")
         self.gst = shutil.which("gst-launch-1.0") and os.path.exists(os.path.join(self.tools, "gstread"))
         self.results, self.n = [], 0
@@ -180,6 +186,64 @@ class Bench:
         os.unlink(data)
         return [l.rstrip() for l in rep.stdout.splitlines() if "%" in l and not l.startswith("#")][:8]
 
+    def wine_seconds(self, env, w, h, n, out):
+        """Wall clock of one ffmpeg.exe under Wine making n frames of w x h rgba into OUT, and its log."""
+        cmd = ["wine", os.path.join(self.win_bin, "ffmpeg.exe"), "-hide_banner", "-nostdin", "-nostats",
+               "-loglevel", "verbose", "-y", "-f", "lavfi", "-i", "color=c=black:s=%dx%d:r=1000,format=rgba" % (w, h),
+               "-frames:v", str(n)] + out
+        # The log into a file, not a pipe: Wine's service processes inherit it and outlive ffmpeg.exe.
+        with tempfile.TemporaryFile("w+") as log:
+            t = time.monotonic()
+            r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log, timeout=300)
+            t = time.monotonic() - t
+            log.seek(0)
+            text = log.read()
+        if r.returncode != 0:
+            raise RuntimeError("wine failed: %s %s" % (" ".join(cmd), text.strip()[-500:]))
+        return t, text
+
+    def windows(self):
+        """ffmpeg.exe under Wine, -f shmout against -f rawvideo NUL. frames/s = (N - N0) / (t(N) - t(N0)) of
+        the whole command's wall clock, the fastest of 3 runs each (interleaved), so that Wine's and
+        ffmpeg's start-up cancel; shmout's own count at close checks that it wrote every frame."""
+        cache = os.environ.get("SHMOUT_CACHE") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "shmout")
+        env = dict(os.environ, WINEPREFIX=os.path.join(cache, "wine"), WINEDEBUG="-all",
+                   WINEDLLOVERRIDES="mscoree,mshtml=")   # no Mono or Gecko: their installers would ask
+        os.makedirs(cache, exist_ok=True)
+        if not os.path.exists(os.path.join(env["WINEPREFIX"], "system.reg")):
+            print("bench: creating the Wine prefix %s" % env["WINEPREFIX"], file=sys.stderr)
+            subprocess.run(["wine", "wineboot", "-i"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            subprocess.run(["wineserver", "-w"], env=env)     # wineboot's own server: let it end
+        # One persistent wineserver (the named mapping and mutex live there), and Wine's services
+        # started before anything is timed.
+        subprocess.run(["wineserver", "-p"], env=env)
+        rows = []
+        try:
+            subprocess.run(["wine", os.path.join(self.win_bin, "ffmpeg.exe"), "-version"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            for res, (w, h) in WIN_RES.items():
+                n0, n = 10, {1920: 600, 640: 3000}[w] // (3 if self.quick else 1)
+                # -format rgba8fixed (rgba's memory), not the default useinput: that fails on rgba input.
+                sinks = {"shmout": ["-format", "rgba8fixed", "-f", "shmout", self.name()],
+                         "rawvideo-NUL": ["-f", "rawvideo", "NUL"]}
+                best = {}
+                for _ in range(3):
+                    for sink, out in sinks.items():
+                        for k in (n0, n):
+                            t, log = self.wine_seconds(env, w, h, k, out)
+                            if sink == "shmout" and "after %d frames; 0 dropped" % k not in log:
+                                raise RuntimeError("ffmpeg.exe -f shmout did not write all %d frames: %s" % (k, log[-500:]))
+                            best[sink, k] = min(t, best.get((sink, k), t))
+                fps = {sink: (n - n0) / (best[sink, n] - best[sink, n0]) for sink in sinks}
+                rows.append({"res": res, "size": "%dx%d" % (w, h), "frames": n, "shmout_fps": fps["shmout"],
+                             "rawvideo_nul_fps": fps["rawvideo-NUL"], "startup_s": best["rawvideo-NUL", n0]})
+                for sink in sinks:
+                    print("bench: %-18s %-6s %-16s %8.1f fps" % ("wine-" + sink, res, "rgba", fps[sink]), file=sys.stderr)
+        finally:
+            subprocess.run(["wineserver", "-k"], env=env)
+        return rows
+
     def run(self):
         resolutions = ["720p", "1080p"] if self.quick else list(RES)
         cases = ["rgba", "yuv420p-to-rgba"] if self.quick else list(CASES)
@@ -194,7 +258,7 @@ class Bench:
                     print("bench: %-18s %-6s %-16s %8.1f fps" % (r["transport"], res, case, r["fps"]), file=sys.stderr)
                 self.results += rows
         lat = [self.latency("immediate"), self.latency("nextframe")]
-        return self.results, lat, self.publish_cost(), self.profile()
+        return self.results, lat, self.publish_cost(), self.profile(), self.windows() if self.win_bin else None
 
 
 def ratio(a, b):
@@ -238,7 +302,7 @@ def targets(by, keys, lat):
     return rows
 
 
-def report(results, lat, pub, prof, out, gst, quick):
+def report(results, lat, pub, prof, win, out, gst, quick):
     by = {(r["transport"], r["res"], r["case"]): r for r in results}
     lines = ["# shmout benchmark%s" % (" (quick)" if quick else ""), "",
              "One run of `make bench%s` on this machine. Every reader checks every byte of every frame "
@@ -274,6 +338,18 @@ def report(results, lat, pub, prof, out, gst, quick):
               "| no reader | one reader waiting | waiting/none |", "| --- | --- | --- |",
               "| %.0f ns | %.0f ns | %.1f |" % (pub["idle_ns"], pub["waiting_ns"], ratio(pub["waiting_ns"], pub["idle_ns"])),
               "", "With a reader registered as waiting, each publish also issues FUTEX_WAKE."]
+    if win:
+        lines += ["", "## Windows writer under Wine (ffmpeg.exe, rgba from a 1000 frames/s color source)", "",
+                  "| size | frames | shmout fps | rawvideo to NUL fps | shmout/rawvideo |", "| --- | --- | --- | --- | --- |"]
+        for r in win:
+            lines.append("| %s | %d | %.0f | %.0f | %.2f |" % (r["size"], r["frames"], r["shmout_fps"], r["rawvideo_nul_fps"],
+                                                               ratio(r["shmout_fps"], r["rawvideo_nul_fps"])))
+        lines += ["", "shmout writes TouchDesigner's layout (bottom row first, under the block's mutex, no reader "
+                  "attached); rawvideo to NUL makes the same frames and writes them nowhere. frames/s is "
+                  "(N - 10) / (t(N) - t(10)) of each command's wall clock, the fastest of 3 runs, which cancels "
+                  "Wine's and ffmpeg's start-up (about %.1f s here). Under Wine the mutex and mapping calls go "
+                  "through wineserver (two round trips a frame for the mutex), so these are Wine's figures, not "
+                  "Windows'." % win[0]["startup_s"]]
     lines += ["", "## All figures", "",
               "| transport | resolution | case | fps | publish fps | lost | writer CPU ms/frame | reader CPU ms/frame | writer RSS MB | block MB |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -294,7 +370,7 @@ def report(results, lat, pub, prof, out, gst, quick):
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(lines))
     with open(os.path.join(out, "report.json"), "w") as f:
-        json.dump({"results": results, "latency": lat, "publish": pub, "profile": prof}, f, indent=1)
+        json.dump({"results": results, "latency": lat, "publish": pub, "profile": prof, "windows": win}, f, indent=1)
     # fps vs resolution per transport, rgba passthrough
     data = os.path.join(out, "fps.dat")
     transports = ["shmout-nextframe", "shmout-immediate", "pipe"] + (["gstreamer"] if gst else []) + ["limit"]
@@ -317,13 +393,14 @@ def main():
     ap.add_argument("--tools", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--win-bin", help="the Windows build's bin (ffmpeg.exe): also measure it under Wine")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     t0 = time.monotonic()
     b = Bench(args)
-    results, lat, pub, prof = b.run()
-    report(results, lat, pub, prof, args.out, b.gst, args.quick)
-    print("bench: %d runs in %.0f s; report in %s" % (len(results) + 3, time.monotonic() - t0,
+    results, lat, pub, prof, win = b.run()
+    report(results, lat, pub, prof, win, args.out, b.gst, args.quick)
+    print("bench: %d runs in %.0f s; report in %s" % (len(results) + 3 + len(win or []) * 24, time.monotonic() - t0,
                                                       os.path.join(args.out, "report.md")), file=sys.stderr)
 
 

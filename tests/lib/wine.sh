@@ -10,7 +10,7 @@
 #                           $TD_PEER, tests/tools/td_peer.c built for Windows
 #   win PROG.exe ARGS...    run a Windows program of the build (ffmpeg.exe, ffprobe.exe) or
 #                           $TD_PEER under Wine, Wine itself silent (WINEDEBUG=-all)
-#   winpath FILE            FILE as the Windows programs see it (Z:\...)
+#   winpath FILE            FILE as the Windows programs see it (Z:/..., slashes: no escapes)
 : "${B:?}"
 wine_setup() {
     if [ -z "${WIN_BIN:-}" ] || [ ! -x "$WIN_BIN/ffmpeg.exe" ]; then
@@ -39,4 +39,4 @@ win() {
     case $p in */*) ;; *) p=$WIN_BIN/$p ;; esac
     wine "$p" "$@"
 }
-winpath() { printf 'Z:%s' "$1" | tr / '\\'; }
+winpath() { printf 'Z:%s' "$1"; }

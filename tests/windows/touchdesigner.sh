@@ -27,10 +27,12 @@ W=70 H=54 N=6
 ff() { "$FFMPEG" -hide_banner -nostdin -loglevel error -y "$@"; }
 wff() { win ffmpeg.exe -hide_banner -nostdin "$@"; }
 for f in rgba yuv420p; do
-    ff -f lavfi -i "testsrc2=s=${W}x${H}:r=25" -frames:v $N -pix_fmt $f -f rawvideo "$T/in.$f"
+    # r=5: at 25 frames/s a frame this small can repeat the one before, and a repeat is no new frame
+    ff -f lavfi -i "testsrc2=s=${W}x${H}:r=5" -frames:v $N -pix_fmt $f -f rawvideo "$T/in.$f"
 done
-# The writer paces the frames (5 a second, no initial burst), so that a reader sees each.
-paced() { echo -readrate 1 -readrate_initial_burst 0 -f rawvideo -pix_fmt "$1" -s ${W}x${H} -framerate 5 -i "$(winpath "$T/in.$1")"; }
+# The writer paces the frames, 5 a second (the realtime filter: -re lets ffmpeg run ahead), so
+# that a reader sees each.
+paced() { echo -f rawvideo -pix_fmt "$1" -s ${W}x${H} -framerate 5 -i "$(winpath "$T/in.$1")" -vf realtime; }
 
 # oracle IN CHAIN OUTFMT [PACK]: want.raw, as tests/ffmpeg/shmout.sh computes it.
 oracle() {
@@ -75,7 +77,7 @@ peer_case "rgb10a2fixed" rgba    "-format rgb10a2fixed" "format=pix_fmts=x2bgr10
 peer_case "rgba16fixed"  yuv420p "-format rgba16fixed"  "format=pix_fmts=rgba64le"   rgba64le   91
 peer_case "srgba8fixed"  yuv420p "-format srgba8fixed"  "format=pix_fmts=rgba"       rgba       43
 peer_case "monoalpha8fixed" rgba "-format monoalpha8fixed" "format=pix_fmts=rgba"    rgba       983045 "rgba ra u8"
-peer_case "a16float"     rgba    "-format a16float"     "format=pix_fmts=gbrapf32le" gbrapf32le 983043 "gbrapf32le a f16"
+peer_case "rg16float"    rgba    "-format rg16float"    "format=pix_fmts=gbrpf32le"  gbrpf32le  83 "gbrpf32le rg f16"
 peer_case "rgb11float"   rgba    "-format rgb11float"   "format=pix_fmts=gbrpf32le"  gbrpf32le  122 "gbrpf32le rgb r11g11b10f"
 peer_case "useinput from yuv420p is rgba8fixed" yuv420p "" "format=pix_fmts=rgba" rgba 37
 peer_case "half, chanmask r+g" rgba "-outputresolution half -chanmask r+g" \
@@ -85,7 +87,7 @@ peer_case "half, chanmask r+g" rgba "-outputresolution half -chanmask r+g" \
 round_trip() {
     desc=$1 in=$2 opts=$3 chain=$4 outfmt=$5 pack=${6:-}
     name=$(blockname rt)
-    wff -loglevel error -f shmin -timeout 30 -i "$name" -f rawvideo "$(winpath "$T/rt.raw")" 2>"$T/rt.err" &
+    wff -loglevel error -f shmin -timeout 30 -i "$name" -fps_mode passthrough -f rawvideo "$(winpath "$T/rt.raw")" 2>"$T/rt.err" &
     rpid=$!
     # shellcheck disable=SC2046,SC2086
     wff -loglevel error $(paced "$in") $opts -f shmout "$name" 2>"$T/writer.err"; ws=$?
@@ -108,8 +110,8 @@ td_out_case() {
     desc=$1 code=$2 fmt=$3 bpp=$4
     name=$(blockname to)
     rm -f "$T/pat.raw" "$T/in.raw"
-    wff -loglevel error -reinit_filter 0 -f shmin -timeout 30 -i "$name" -f rawvideo \
-        "$(winpath "$T/in.raw")" -f framemd5 "$(winpath "$T/in.md5")" 2>"$T/in.err" &
+    wff -loglevel error -reinit_filter 0 -f shmin -timeout 30 -i "$name" -fps_mode passthrough -f rawvideo \
+        "$(winpath "$T/in.raw")" -fps_mode passthrough -f framemd5 "$(winpath "$T/in.md5")" 2>"$T/in.err" &
     rpid=$!
     win "$TD_PEER" write "$name" 64 48 "$code" 20 10 32 16 --pattern-out "$(winpath "$T/pat.raw")" \
         >/dev/null 2>"$T/peer.err"; ps=$?
@@ -139,7 +141,7 @@ td_out_case "TouchDesigner A2B10G10R10 to shmin"  64     x2bgr10le 4
 a=$(blockname ra) b=$(blockname rb)
 win "$TD_PEER" read "$b" 20 "$(winpath "$T/relay.raw")" 30000 >"$T/relay.meta" 2>"$T/relay.err" &
 rpid=$!
-wff -loglevel error -reinit_filter 0 -f shmin -timeout 30 -i "$a" -f shmout "$b" 2>"$T/relayw.err" &
+wff -loglevel error -reinit_filter 0 -f shmin -timeout 30 -i "$a" -fps_mode passthrough -f shmout "$b" 2>"$T/relayw.err" &
 fpid=$!
 win "$TD_PEER" write "$a" 64 48 37 20 10 32 16 --pattern-out "$(winpath "$T/pat.raw")" >/dev/null 2>"$T/peer.err"
 wait $fpid; fs=$?
@@ -155,7 +157,7 @@ fi
 #    A reader holds the mutex for 2 s of the writer's 4 s at 25 frames/s: the writer ends on time
 #    (it never waits longer than lock_timeout), reports the dropped frames, and each with -v verbose.
 name=$(blockname hold)
-wff -loglevel verbose -re -readrate_initial_burst 0 -f lavfi -i testsrc2=s=64x48:r=25 -frames:v 100 \
+wff -loglevel verbose -f lavfi -i testsrc2=s=64x48:r=25 -vf realtime -frames:v 100 \
     -f shmout "$name" 2>"$T/hold.err" &
 wpid=$!
 wait_for 10 sh -c "grep -q 'Writing .* TouchDesigner block' '$T/hold.err'"
@@ -173,7 +175,7 @@ fi
 
 #    A reader that dies holding the mutex: the writer takes it over and goes on.
 name=$(blockname die)
-wff -loglevel warning -re -readrate_initial_burst 0 -f lavfi -i testsrc2=s=64x48:r=25 -frames:v 50 \
+wff -loglevel warning -f lavfi -i testsrc2=s=64x48:r=25 -vf realtime -frames:v 50 \
     -f shmout "$name" 2>"$T/die.err" &
 wpid=$!
 wait_for 10 sh -c "win '$TD_PEER' info '$name' 2>/dev/null | grep -q 'valid=yes'"
@@ -189,7 +191,7 @@ fi
 
 #    The writer killed: shmin says so and ends at once (the bound: one 2 ms poll, documented).
 name=$(blockname kill)
-wff -loglevel warning -re -f lavfi -i testsrc2=s=64x48:r=25 -f shmout "$name" 2>/dev/null &
+wff -loglevel warning -f lavfi -i testsrc2=s=64x48:r=25 -vf realtime -f shmout "$name" 2>/dev/null &
 wpid=$!
 wff -loglevel info -f shmin -timeout 20 -i "$name" -f null - 2>"$T/kill.err" &
 rpid=$!
@@ -259,7 +261,7 @@ bad "no writer within the timeout" "No writer created TouchDesigner block 'nobod
 bad "-sinks shmout" "cannot be listed" ffmpeg.exe -hide_banner -sinks shmout
 }
 name=$(blockname busy)
-wff -loglevel error -re -f lavfi -i testsrc2=s=64x48:r=25 -frames:v 75 -f shmout "$name" 2>/dev/null &
+wff -loglevel error -f lavfi -i testsrc2=s=64x48:r=25 -vf realtime -frames:v 75 -f shmout "$name" 2>/dev/null &
 wpid=$!
 wait_for 10 sh -c "win '$TD_PEER' info '$name' 2>/dev/null | grep -q 'valid=yes'"
 # shellcheck disable=SC2086
