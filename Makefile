@@ -176,9 +176,9 @@ demo: all
 	@$(TOP)/scripts/demo "$(B)/bin"
 
 install: all
-	@$(MAKE) --no-print-directory -C $(TOP)/libshmout O=$(B) PREFIX="$(PREFIX)" install
+	@$(if $(filter windows,$(TARGET)),:,$(MAKE) --no-print-directory -C $(TOP)/libshmout O=$(B) PREFIX="$(PREFIX)" install)
 	@mkdir -p "$(DESTDIR)$(PREFIX)/bin"
-	@for p in ffmpeg ffprobe ffplay shmout shmout-view; do \
+	@for p in ffmpeg ffprobe ffplay shmout shmout-view ffmpeg.exe ffprobe.exe; do \
 	    [ ! -x "$(B)/bin/$$p" ] || install -m 755 "$(B)/bin/$$p" "$(DESTDIR)$(PREFIX)/bin/$$p"; done
 	@echo "installed into $(DESTDIR)$(PREFIX)"
 

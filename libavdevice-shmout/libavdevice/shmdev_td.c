@@ -179,8 +179,8 @@ static int td_check_name(const char *name, char *err, size_t err_size)
     if (!name || !*name)
         why = "the name is empty";
     else if (strlen(name) > 200)
-        why = "longer than 200 bytes (Windows object names, with TouchDesigner's decoration, "
-              "must stay under MAX_PATH)";
+        why = "longer than 200 bytes (Windows object names, decorated by TouchDesigner, stay "
+              "under MAX_PATH)";
     else if (strchr(name, '\\'))
         why = "it contains '\\', which Windows reserves for object namespaces";
     else
@@ -191,7 +191,7 @@ static int td_check_name(const char *name, char *err, size_t err_size)
             }
     if (!why)
         return 0;
-    snprintf(err, err_size, "'%s': %s", name ? name : "", why);
+    snprintf(err, err_size, "%s: '%.40s%s'", why, name ? name : "", name && strlen(name) > 40 ? "..." : "");
     return AVERROR(EINVAL);
 }
 

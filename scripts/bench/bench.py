@@ -224,8 +224,7 @@ class Bench:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             for res, (w, h) in WIN_RES.items():
                 n0, n = 10, {1920: 600, 640: 3000}[w] // (3 if self.quick else 1)
-                # -format rgba8fixed (rgba's memory), not the default useinput: that fails on rgba input.
-                sinks = {"shmout": ["-format", "rgba8fixed", "-f", "shmout", self.name()],
+                sinks = {"shmout": ["-f", "shmout", self.name()],
                          "rawvideo-NUL": ["-f", "rawvideo", "NUL"]}
                 best = {}
                 for _ in range(3):
