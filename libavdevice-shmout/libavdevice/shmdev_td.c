@@ -29,7 +29,7 @@
  * bounded time: the writer drops (and counts) a frame it cannot write in time, and a mutex
  * whose holder died is taken over. The layout has no frame counter: the reader recognises a
  * new frame by its content. Beside TouchDesigner's objects the writer keeps one of its own,
- * "TouchSHM<name>shmoutWriter" (its process id), by which readers and later writers know a
+ * "shmoutTouchDesignerWriter<name>" (its process id), by which readers and later writers know a
  * writer that died; TouchDesigner ignores it.
  */
 
@@ -83,59 +83,61 @@
 #define OWNER_SIZE        8
 
 #define MAX_DIM           65536
-#define INFO_LOCK_MS      1000        /* resize and close: the info is tiny, a holder is brief */
+#define INFO_LOCK_MS      1000        /* open and close: the info is tiny, a holder is brief */
 #define POLL_US           2000
 
-/* TouchDesigner's pixel formats (Vulkan VkFormat numbers, then its own from 0xF0001) and the
- * shmout protocol's name of the same memory layout (libshmout knows its bytes per pixel). */
+/* TouchDesigner's pixel formats (Vulkan VkFormat numbers, then its own from 0xF0001), the
+ * name of the same memory layout (FFmpeg's where it has one), and its bytes per pixel. */
 static const struct TdFormat {
     uint32_t code;
     const char *vk_name;
     const char *name;
     int srgb;
+    int bpp;
 } td_formats[] = {
-    {       9, "R8_UNORM",                 "gray",       0 },
-    {      16, "R8G8_UNORM",               "rg8",        0 },
-    {      37, "R8G8B8A8_UNORM",           "rgba",       0 },
-    {      43, "R8G8B8A8_SRGB",            "rgba",       1 },
-    {      44, "B8G8R8A8_UNORM",           "bgra",       0 },
-    {      50, "B8G8R8A8_SRGB",            "bgra",       1 },
-    {      64, "A2B10G10R10_UNORM_PACK32", "x2bgr10le",  0 },
-    {      70, "R16_UNORM",                "gray16le",   0 },
-    {      76, "R16_SFLOAT",               "grayf16le",  0 },
-    {      77, "R16G16_UNORM",             "rg16le",     0 },
-    {      83, "R16G16_SFLOAT",            "rgf16le",    0 },
-    {      91, "R16G16B16A16_UNORM",       "rgba64le",   0 },
-    {      97, "R16G16B16A16_SFLOAT",      "rgbaf16le",  0 },
-    {     100, "R32_SFLOAT",               "grayf32le",  0 },
-    {     103, "R32G32_SFLOAT",            "rgf32le",    0 },
-    {     109, "R32G32B32A32_SFLOAT",      "rgbaf32le",  0 },
-    {     122, "B10G11R11_UFLOAT_PACK32",  "r11g11b10f", 0 },
-    { 0xF0001, "A8",                       "a8",         0 },
-    { 0xF0002, "A16",                      "a16le",      0 },
-    { 0xF0003, "A16F",                     "af16le",     0 },
-    { 0xF0004, "A32F",                     "af32le",     0 },
-    { 0xF0005, "R8A8",                     "ya8",        0 },
-    { 0xF0006, "R16A16",                   "ya16le",     0 },
-    { 0xF0007, "R16A16F",                  "yaf16le",    0 },
-    { 0xF0008, "R32A32F",                  "yaf32le",    0 },
+    {       9, "R8_UNORM",                 "gray",       0, 1 },
+    {      16, "R8G8_UNORM",               "rg8",        0, 2 },
+    {      37, "R8G8B8A8_UNORM",           "rgba",       0, 4 },
+    {      43, "R8G8B8A8_SRGB",            "rgba",       1, 4 },
+    {      44, "B8G8R8A8_UNORM",           "bgra",       0, 4 },
+    {      50, "B8G8R8A8_SRGB",            "bgra",       1, 4 },
+    {      64, "A2B10G10R10_UNORM_PACK32", "x2bgr10le",  0, 4 },
+    {      70, "R16_UNORM",                "gray16le",   0, 2 },
+    {      76, "R16_SFLOAT",               "grayf16le",  0, 2 },
+    {      77, "R16G16_UNORM",             "rg16le",     0, 4 },
+    {      83, "R16G16_SFLOAT",            "rgf16le",    0, 4 },
+    {      91, "R16G16B16A16_UNORM",       "rgba64le",   0, 8 },
+    {      97, "R16G16B16A16_SFLOAT",      "rgbaf16le",  0, 8 },
+    {     100, "R32_SFLOAT",               "grayf32le",  0, 4 },
+    {     103, "R32G32_SFLOAT",            "rgf32le",    0, 8 },
+    {     109, "R32G32B32A32_SFLOAT",      "rgbaf32le",  0, 16 },
+    {     122, "B10G11R11_UFLOAT_PACK32",  "r11g11b10f", 0, 4 },
+    { 0xF0001, "A8",                       "a8",         0, 1 },
+    { 0xF0002, "A16",                      "a16le",      0, 2 },
+    { 0xF0003, "A16F",                     "af16le",     0, 2 },
+    { 0xF0004, "A32F",                     "af32le",     0, 4 },
+    { 0xF0005, "R8A8",                     "ya8",        0, 2 },
+    { 0xF0006, "R16A16",                   "ya16le",     0, 4 },
+    { 0xF0007, "R16A16F",                  "yaf16le",    0, 4 },
+    { 0xF0008, "R32A32F",                  "yaf32le",    0, 8 },
 };
 
-/* The older generation's OpenGL data format and type, as shmout protocol names. */
+/* The older generation's OpenGL data format and type, as pixel format names. */
 static const struct OldFormat {
     uint32_t gl_format, gl_type;
     const char *name;
+    int bpp;
 } old_formats[] = {
-    { 0x1908, 0x1401, "rgba" },      { 0x80E1, 0x1401, "bgra" },     /* GL_RGBA, GL_BGRA: bytes */
-    { 0x1907, 0x1401, "rgb24" },     { 0x80E0, 0x1401, "bgr24" },
-    { 0x1903, 0x1401, "gray" },      { 0x1909, 0x1401, "gray" },     /* GL_RED, GL_LUMINANCE */
-    { 0x190A, 0x1401, "ya8" },       { 0x8227, 0x1401, "rg8" },      /* GL_LUMINANCE_ALPHA, GL_RG */
-    { 0x1906, 0x1401, "a8" },                                        /* GL_ALPHA */
-    { 0x1908, 0x1403, "rgba64le" },  { 0x1903, 0x1403, "gray16le" }, /* GL_UNSIGNED_SHORT */
-    { 0x1909, 0x1403, "gray16le" },  { 0x190A, 0x1403, "ya16le" },
-    { 0x1908, 0x140B, "rgbaf16le" }, { 0x1903, 0x140B, "grayf16le" },/* GL_HALF_FLOAT */
-    { 0x1908, 0x1406, "rgbaf32le" }, { 0x1903, 0x1406, "grayf32le" },/* GL_FLOAT */
-    { 0x1907, 0x1406, "rgbf32le" },
+    { 0x1908, 0x1401, "rgba", 4 },      { 0x80E1, 0x1401, "bgra", 4 },     /* GL_RGBA, GL_BGRA: bytes */
+    { 0x1907, 0x1401, "rgb24", 3 },     { 0x80E0, 0x1401, "bgr24", 3 },
+    { 0x1903, 0x1401, "gray", 1 },      { 0x1909, 0x1401, "gray", 1 },     /* GL_RED, GL_LUMINANCE */
+    { 0x190A, 0x1401, "ya8", 2 },       { 0x8227, 0x1401, "rg8", 2 },      /* GL_LUMINANCE_ALPHA, GL_RG */
+    { 0x1906, 0x1401, "a8", 1 },                                        /* GL_ALPHA */
+    { 0x1908, 0x1403, "rgba64le", 8 },  { 0x1903, 0x1403, "gray16le", 2 }, /* GL_UNSIGNED_SHORT */
+    { 0x1909, 0x1403, "gray16le", 2 },  { 0x190A, 0x1403, "ya16le", 4 },
+    { 0x1908, 0x140B, "rgbaf16le", 8 }, { 0x1903, 0x140B, "grayf16le", 2 },/* GL_HALF_FLOAT */
+    { 0x1908, 0x1406, "rgbaf32le", 16 }, { 0x1903, 0x1406, "grayf32le", 4 },/* GL_FLOAT */
+    { 0x1907, 0x1406, "rgbf32le", 12 },
 };
 
 static const struct TdFormat *format_by_code(uint32_t code)
@@ -157,17 +159,22 @@ static const struct TdFormat *format_by_name(const char *name, int srgb)
 /*
  * A named kernel object's wide name: "TouchSHM" + name + suffix, or for the info segment and
  * its mutex, where TouchDesigner decorates an already decorated name,
- * "TouchSHMTouchSHM" + name + "4jhd783h" + suffix.
+ * "TouchSHMTouchSHM" + name + "4jhd783h" + suffix, or for shmout's own liveness object
+ * "shmoutTouchDesignerWriter" + name.
  */
-enum { OBJ_DATA, OBJ_INFO };
+enum { OBJ_DATA, OBJ_INFO, OBJ_OWNER };
 static wchar_t *object_name(int kind, const char *name, const char *suffix)
 {
-    char *utf8 = av_asprintf(kind == OBJ_INFO ? "TouchSHMTouchSHM%s4jhd783h%s" : "TouchSHM%s%s",
-                             name, suffix);
+    static const char *const fmt[] = {
+        [OBJ_DATA]  = "TouchSHM%s%s",
+        [OBJ_INFO]  = "TouchSHMTouchSHM%s4jhd783h%s",
+        [OBJ_OWNER] = "shmoutTouchDesignerWriter%s%s",   /* ours: outside TouchDesigner's names */
+    };
+    char *utf8 = av_asprintf(fmt[kind], name, suffix);
     wchar_t *w = NULL;
 
-    if (utf8)
-        utf8towchar(utf8, &w);
+    if (utf8 && utf8towchar(utf8, &w) < 0)
+        w = NULL;
     av_free(utf8);
     return w;
 }
@@ -181,6 +188,8 @@ static int td_check_name(const char *name, char *err, size_t err_size)
     else if (strlen(name) > 200)
         why = "longer than 200 bytes (Windows object names, decorated by TouchDesigner, stay "
               "under MAX_PATH)";
+    else if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, name, -1, NULL, 0) <= 0)
+        why = "it is not valid UTF-8";
     else if (strchr(name, '\\'))
         why = "it contains '\\', which Windows reserves for object namespaces";
     else
@@ -338,7 +347,9 @@ static void info_write_postfix(uint8_t *info, const char *postfix)
         AV_WL16(info + INFO_OFF_POSTFIX + 2 * i, i < (int)strlen(postfix) ? postfix[i] : 0);
 }
 
-/* The process id in an owner object, and whether that process still runs. */
+/* The process id in an owner object, and whether that process still runs. (Two writers
+ * starting together on the name of one that died may both take it over: the second's
+ * frames win; nothing is torn, each frame is written under the mutex.) */
 static int owner_alive(const uint8_t *owner, DWORD *pid)
 {
     HANDLE proc;
@@ -348,7 +359,7 @@ static int owner_alive(const uint8_t *owner, DWORD *pid)
         return 0;
     *pid = AV_RL32(owner + 4);
     if (!(proc = OpenProcess(SYNCHRONIZE, FALSE, *pid)))
-        return 0;
+        return GetLastError() == ERROR_ACCESS_DENIED;   /* another user's: it exists */
     alive = WaitForSingleObject(proc, 0) == WAIT_TIMEOUT;
     CloseHandle(proc);
     return alive;
@@ -388,6 +399,11 @@ static int td_format_of(void *logctx, const struct shmout_geometry *g, const str
 {
     int srgb = g->color.transfer == AVCOL_TRC_IEC61966_2_1;
 
+    if (g->frame_bytes > UINT32_MAX - HDR_V1_SIZE) {
+        av_log(logctx, AV_LOG_ERROR, "A %ux%u %s frame does not fit a TouchDesigner block (4 GiB at "
+               "most): lower the resolution\n", g->width, g->height, g->pix_fmt_name);
+        return AVERROR(EINVAL);
+    }
     if (g->nb_planes == 1 && ((*fmt = format_by_name(g->pix_fmt_name, srgb)) ||
                               (*fmt = format_by_name(g->pix_fmt_name, 0))))
         return 0;
@@ -418,9 +434,10 @@ static void write_header(uint8_t *h, const struct shmout_geometry *g, const stru
     AV_WL32(h + HDR_OFF_DATAOFF + 4, 0);
 }
 
-/* A data mapping for the current geometry: under the empty postfix if it is free and
+/* A data mapping for frames of geometry g: under the empty postfix if it is free and
  * random_first is 0, else under a random one. */
-static int create_data(TdWriter *w, void *logctx, TdMapping *m, int random_first)
+static int create_data(TdWriter *w, void *logctx, TdMapping *m, const struct shmout_geometry *g,
+                       int random_first)
 {
     int ret = AVERROR(EEXIST);
 
@@ -428,7 +445,7 @@ static int create_data(TdWriter *w, void *logctx, TdMapping *m, int random_first
         char postfix[POSTFIX_LEN + 1] = "";
         if (tries || random_first)
             random_postfix(&w->lfg, postfix);
-        if ((ret = create_mapping(m, OBJ_DATA, w->name, postfix, HDR_V1_SIZE + w->g.frame_bytes)) >= 0)
+        if ((ret = create_mapping(m, OBJ_DATA, w->name, postfix, HDR_V1_SIZE + g->frame_bytes)) >= 0)
             av_strlcpy(m->postfix, postfix, sizeof(m->postfix));
     }
     if (ret < 0)
@@ -476,10 +493,10 @@ static int writer_open(void **wp, void *logctx, const ShmDevWriterParams *p,
     }
 
     /* Who else has the name: a live shmout writer, one that died, or another program. */
-    ret = create_mapping(&w->owner, OBJ_DATA, w->name, "shmoutWriter", OWNER_SIZE);
+    ret = create_mapping(&w->owner, OBJ_OWNER, w->name, "", OWNER_SIZE);
     if (ret == AVERROR(EEXIST)) {
-        if ((ret = open_mapping(&w->owner, OBJ_DATA, w->name, "shmoutWriter")) >= 0 &&
-            owner_alive(w->owner.view, &pid)) {
+        if ((ret = open_mapping(&w->owner, OBJ_OWNER, w->name, "")) >= 0 &&
+            (w->owner.size < OWNER_SIZE || owner_alive(w->owner.view, &pid))) {
             av_log(logctx, AV_LOG_ERROR, "TouchDesigner block '%s' is in use by process %lu: "
                    "stop that writer or choose another name\n", w->name, (unsigned long)pid);
             return AVERROR(EBUSY);
@@ -490,9 +507,6 @@ static int writer_open(void **wp, void *logctx, const ShmDevWriterParams *p,
         log_win32(logctx, "Creating the writer's own object", w->name);
         return ret;
     }
-    AV_WL32(w->owner.view, OWNER_MAGIC);
-    AV_WL32(w->owner.view + 4, GetCurrentProcessId());
-
     ret = create_mapping(&w->info, OBJ_INFO, w->name, "", INFO_SIZE);
     if (ret == AVERROR(EEXIST) && (ret = open_mapping(&w->info, OBJ_INFO, w->name, "")) >= 0 &&
         !taken_over && (w->info.size < INFO_SIZE || !w->info.view[INFO_OFF_DETACH])) {
@@ -505,7 +519,7 @@ static int writer_open(void **wp, void *logctx, const ShmDevWriterParams *p,
         return ret < 0 ? ret : AVERROR_INVALIDDATA;
     }
     /* A name readers still hold from an earlier writer gets a new postfix at once. */
-    if ((ret = create_data(w, logctx, &w->cur, taken_over)) < 0)
+    if ((ret = create_data(w, logctx, &w->cur, g, taken_over)) < 0)
         return ret;
     if ((locked = lock(w->info_mutex, INFO_LOCK_MS, &abandoned)) < 0)
         return AVERROR(EIO);
@@ -516,6 +530,9 @@ static int writer_open(void **wp, void *logctx, const ShmDevWriterParams *p,
     w->info.view[INFO_OFF_DETACH] = 0;
     if (locked)
         ReleaseMutex(w->info_mutex);
+    /* Only now is the name ours: readers and later writers see this process as its writer. */
+    AV_WL32(w->owner.view + 4, GetCurrentProcessId());
+    AV_WL32(w->owner.view, OWNER_MAGIC);
     w->opened = 1;
     av_log(logctx, AV_LOG_VERBOSE, "Writing %ux%u %s frames (TouchDesigner %s) to TouchDesigner "
            "block '%s'%s; the writer waits at most %"PRId64" ms for the mutex\n",
@@ -529,14 +546,16 @@ static int td_out_set_geometry(void *wp, void *logctx, const struct shmout_geome
 {
     TdWriter *w = wp;
     const struct TdFormat *fmt;
+    TdMapping m;
     int ret;
 
-    if ((ret = td_format_of(logctx, g, &fmt)) < 0)
+    if ((ret = td_format_of(logctx, g, &fmt)) < 0 || (ret = create_data(w, logctx, &m, g, 1)) < 0)
         return ret;
-    unmap(&w->next);
-    w->g   = *g;
-    w->fmt = fmt;
-    return create_data(w, logctx, &w->next, 1);
+    unmap(&w->next);                  /* a resize not announced yet: never seen by a reader */
+    w->next = m;
+    w->g    = *g;
+    w->fmt  = fmt;
+    return 0;
 }
 
 static int td_out_begin_frame(void *wp, void *logctx, uint8_t *dst[4], int dst_linesize[4])
@@ -574,14 +593,12 @@ static int td_out_publish(void *wp, void *logctx, av_unused struct shmout_frame_
     int abandoned = 0, locked;
 
     if (w->next.view) {
-        /* Readers lock the mutex, then the info: the same order here. */
-        if ((locked = lock(w->info_mutex, INFO_LOCK_MS, &abandoned)) < 0)
-            return AVERROR(EIO);
-        if (!locked)
-            av_log(logctx, AV_LOG_WARNING, "The info segment of block '%s' stayed locked for "
-                   "%d ms; announcing the new size anyway\n", w->name, INFO_LOCK_MS);
+        /* Readers lock the mutex, then the info: the same order here, and no longer a wait. */
+        if ((locked = lock(w->info_mutex, lock_ms(w->lock_timeout), &abandoned)) <= 0)
+            av_log(logctx, AV_LOG_WARNING, "The info segment of block '%s' stayed locked longer "
+                   "than lock_timeout; announcing the new size anyway\n", w->name);
         info_write_postfix(w->info.view, w->next.postfix);
-        if (locked)
+        if (locked > 0)
             ReleaseMutex(w->info_mutex);
         unmap(&w->cur);
         w->cur = w->next;
@@ -647,6 +664,7 @@ typedef struct TdReader {
     int abandoned;
     int owner_seen;                   /* a shmout writer announced itself in the owner object */
     int end;                          /* the writer's end, seen with its last frame: next look */
+    const char *format_desc;          /* the current frame's format, as TouchDesigner names it */
     int eof;                          /* the stream ended (onclose eof) */
 } TdReader;
 
@@ -705,7 +723,8 @@ static int attach(TdReader *r, AVFormatContext *s)
         return ret;
     }
     av_strlcpy(r->data.postfix, postfix, sizeof(r->data.postfix));
-    open_mapping(&r->owner, OBJ_DATA, r->name, "shmoutWriter");
+    if (open_mapping(&r->owner, OBJ_OWNER, r->name, "") >= 0 && r->owner.size < OWNER_SIZE)
+        unmap(&r->owner);
     r->owner_seen = 0;
     return 0;
 }
@@ -763,11 +782,11 @@ static int parse_header(TdReader *r, AVFormatContext *s, const uint8_t *h, size_
                         struct shmout_geometry *g, unsigned *offset, int *trc, float *aspect)
 {
     uint32_t magic = size >= 4 ? AV_RL32(h) : 0, version = size >= 8 ? AV_RL32(h + 4) : 0;
-    int64_t w, ht, data_size = -1, data_off;
+    int64_t w, ht, data_size = 0, data_off;
     const struct TdFormat *fmt = NULL;
     const char *name = NULL;
     uint32_t code = 0;
-    int ret;
+    int ret, bpp = 0, has_size = 0;
 
     *trc = AVCOL_TRC_UNSPECIFIED;
     if (magic == HDR_MAGIC) {
@@ -784,7 +803,9 @@ static int parse_header(TdReader *r, AVFormatContext *s, const uint8_t *h, size_
             return AVERROR_INVALIDDATA;
         }
         name      = fmt->name;
-        data_size = AV_RL64(h + HDR_OFF_DATASIZE);
+        bpp       = fmt->bpp;
+        has_size  = 1;
+        data_size = (int64_t)AV_RL64(h + HDR_OFF_DATASIZE);
         data_off  = (int32_t)AV_RL32(h + HDR_OFF_DATAOFF);
         if (fmt->srgb || (version == 2 && AV_RL32(h + HDR_OFF_TRANSFER) == 1))
             *trc = AVCOL_TRC_IEC61966_2_1;
@@ -799,8 +820,10 @@ static int parse_header(TdReader *r, AVFormatContext *s, const uint8_t *h, size_
         glf = AV_RL32(h + OLD_OFF_GLFORMAT);
         glt = AV_RL32(h + OLD_OFF_GLTYPE);
         for (int i = 0; i < (int)FF_ARRAY_ELEMS(old_formats); i++)
-            if (old_formats[i].gl_format == glf && old_formats[i].gl_type == glt)
+            if (old_formats[i].gl_format == glf && old_formats[i].gl_type == glt) {
                 name = old_formats[i].name;
+                bpp  = old_formats[i].bpp;
+            }
         if (!name) {
             av_log(s, AV_LOG_ERROR, "TouchDesigner block '%s' (older header generation) holds "
                    "OpenGL format 0x%x with type 0x%x, which this reader cannot convert\n",
@@ -824,11 +847,16 @@ static int parse_header(TdReader *r, AVFormatContext *s, const uint8_t *h, size_
                "(1 to %d each)\n", r->name, w, ht, MAX_DIM);
         return AVERROR_INVALIDDATA;
     }
-    if ((ret = shmout_geometry_init(g, shmout_pix_fmt_from_name(name), w, ht, 1)) < 0) {
-        av_log(s, AV_LOG_ERROR, "TouchDesigner block '%s': %s\n", r->name, shmout_errmsg());
+    memset(g, 0, sizeof(*g));
+    if ((ret = ff_shmdev_layout(g, AV_PIX_FMT_NONE, bpp, w, ht)) < 0)
+        return ret;
+    av_strlcpy(g->pix_fmt_name, name, sizeof(g->pix_fmt_name));
+    if (g->frame_bytes > UINT32_MAX - HDR_V2_SIZE) {
+        av_log(s, AV_LOG_ERROR, "TouchDesigner block '%s' claims a %"PRId64"x%"PRId64" image of "
+               "more than 4 GiB\n", r->name, w, ht);
         return AVERROR_INVALIDDATA;
     }
-    if (data_size >= 0 && data_size != (int64_t)g->frame_bytes) {
+    if (has_size && data_size != (int64_t)g->frame_bytes) {
         av_log(s, AV_LOG_ERROR, "TouchDesigner block '%s' claims %"PRId64" image bytes; a %"PRId64
                "x%"PRId64" %s image has %"PRIu64"\n", r->name, data_size, w, ht,
                fmt ? fmt->vk_name : name, g->frame_bytes);
@@ -841,6 +869,7 @@ static int parse_header(TdReader *r, AVFormatContext *s, const uint8_t *h, size_
         return AVERROR_INVALIDDATA;
     }
     *offset = data_off;
+    r->format_desc = fmt ? fmt->vk_name : "an OpenGL format of the older header";
     *aspect = (float)av_int2float(AV_RL32(h + HDR_OFF_ASPECTX)) /
               av_int2float(AV_RL32(h + HDR_OFF_ASPECTY));
     return 1;
@@ -869,8 +898,8 @@ static int take_frame(TdReader *r, AVFormatContext *s, const struct shmout_geome
     f->height = g->height;
     if ((f->format = av_get_pix_fmt(g->pix_fmt_name)) == AV_PIX_FMT_NONE) {
         av_log(s, AV_LOG_ERROR, "TouchDesigner block '%s' holds %s, which has no FFmpeg pixel "
-               "format: ask its writer for another (e.g. 8-bit fixed RGBA)\n", r->name,
-               g->pix_fmt_name);
+               "format: set its Shared Mem Out TOP to another format (e.g. 8-bit fixed RGBA)\n",
+               r->name, r->format_desc);
         return AVERROR_PATCHWELCOME;
     }
     if ((ret = av_frame_get_buffer(f, 0)) < 0)
@@ -893,7 +922,8 @@ static int take_frame(TdReader *r, AVFormatContext *s, const struct shmout_geome
 static int poll_once(TdReader *r, AVFormatContext *s)
 {
     struct shmout_geometry g;
-    unsigned offset = 0, total;
+    unsigned offset = 0;
+    uint64_t total;
     int abandoned = 0, locked, ret, trc, end = POLL_NONE;
     DWORD pid;
     float aspect;
@@ -912,9 +942,10 @@ static int poll_once(TdReader *r, AVFormatContext *s)
     if ((locked = lock(r->mutex, lock_ms(r->p.lock_timeout), &abandoned)) <= 0)
         return locked < 0 ? AVERROR(EIO) : end;   /* the writer holds it: look again */
     if (abandoned) {
+        /* A reader, or the writer, died holding it: this image may be half written. Look again
+         * later; whether the writer is gone, its owner object tells. */
         if (!r->abandoned++)
-            av_log(s, AV_LOG_WARNING, "The writer of block '%s' died holding its mutex\n", r->name);
-        end = POLL_GONE;              /* its last frame may be half written */
+            av_log(s, AV_LOG_WARNING, "A process died holding block '%s''s mutex\n", r->name);
         goto done;
     }
     if (r->info.view) {

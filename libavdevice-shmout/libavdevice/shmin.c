@@ -67,7 +67,9 @@ static void shmin_free_frame(av_unused void *opaque, uint8_t *data)
     av_frame_free(&frame);
 }
 
-static av_cold int shmin_read_header(AVFormatContext *s)
+static av_cold int shmin_read_close(AVFormatContext *s);
+
+static av_cold int read_header(AVFormatContext *s)
 {
     ShmInContext *c = s->priv_data;
     ShmDevReaderParams p = {
@@ -119,6 +121,16 @@ static av_cold int shmin_read_header(AVFormatContext *s)
         avpriv_set_pts_info(st, 64, 1, 1000000);
     c->last_pts = AV_NOPTS_VALUE;
     return 0;
+}
+
+/* read_close is not called when read_header fails (no init cleanup in every series): clean up here. */
+static av_cold int shmin_read_header(AVFormatContext *s)
+{
+    int ret = read_header(s);
+
+    if (ret < 0)
+        shmin_read_close(s);
+    return ret;
 }
 
 /*

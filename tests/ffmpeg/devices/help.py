@@ -131,7 +131,7 @@ def main():
                         readme, "### The shmout device's options")
     m = re.search(r"The options are the (\d+) parameters of TouchDesigner", open(readme, encoding="utf-8").read())
     top = [r for r in rows if "not a TOP parameter" not in r[2]]
-    ours = sorted(r[0] for r in rows if "not a TOP parameter" in r[2])
+    ours = sorted(r[0].strip("`") for r in rows if "not a TOP parameter" in r[2])
     report(m is not None and len(top) == int(m.group(1)) and ours == ["layout", "lock_timeout", "slots"],
            "README.md documents the %s TouchDesigner parameters, and slots, layout and lock_timeout"
            % (m.group(1) if m else "?"),
