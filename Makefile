@@ -81,10 +81,12 @@ ifeq ($(TARGET),windows)
 check: all
 	@B="$(B)" WIN_BIN="$(B)/bin" SHMOUT_CACHE="$(SHMOUT_CACHE)" $(TOP)/tests/run $(or $(TESTS),$(wildcard $(TOP)/tests/windows/*.sh))
 else
-check: all $(if $(HAVE_WINDOWS_TOOLS),windows)
+# The Windows build is made for the suites under Wine: all of them, or TESTS naming one.
+WITH_WINDOWS := $(and $(HAVE_WINDOWS_TOOLS),$(if $(TESTS),$(findstring tests/windows,$(TESTS)),yes))
+check: all $(if $(WITH_WINDOWS),windows)
 	@B="$(B)" MAKE_DIR="$(CURDIR)" FFMPEG_TREE="$(FFMPEG_TREE)" FFMPEG_BUILD="$(FFMPEG_BUILD)" \
 	    FFMPEG_FLAGS="$(FFMPEG_FLAGS)" SHMOUT_CACHE="$(SHMOUT_CACHE)" CC="$(CC)" \
-	    WIN_BIN="$(if $(HAVE_WINDOWS_TOOLS),$(WIN_DIR)/build/bin)" $(TOP)/tests/run $(TESTS)
+	    WIN_BIN="$(if $(WITH_WINDOWS),$(WIN_DIR)/build/bin)" $(TOP)/tests/run $(TESTS)
 endif
 
 # The long fault and load run (tests/reliability/soak.sh): 1,000,000 frames, 50 writer kills.

@@ -79,51 +79,44 @@ int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list)
     return layout->list(s, device_list);
 }
 
-static const char *const layout_names[] = { "shmout", "touchdesigner" };
+/* The layouts this build has, by enum ShmDevLayoutId; NULL: not on this system. */
+#if HAVE_MMAP
+#define OUT_SHMOUT &ff_shmdev_out_shmout
+#define IN_SHMOUT  &ff_shmdev_in_shmout
+#else
+#define OUT_SHMOUT NULL
+#define IN_SHMOUT  NULL
+#endif
+#if HAVE_MAPVIEWOFFILE
+#define OUT_TD &ff_shmdev_out_touchdesigner
+#define IN_TD  &ff_shmdev_in_touchdesigner
+#else
+#define OUT_TD NULL
+#define IN_TD  NULL
+#endif
+static const ShmDevOutLayout *const out_layouts[] = { OUT_SHMOUT, OUT_TD };
+static const ShmDevInLayout  *const in_layouts[]  = { IN_SHMOUT,  IN_TD };
 
-static void layout_missing(void *logctx, int id)
+static int layout_missing(void *logctx, int id)
 {
-    av_log(logctx, AV_LOG_ERROR, "This build has no %s layout: %s\n", layout_names[id],
+    static const char *const names[] = { "shmout", "touchdesigner" };
+
+    av_log(logctx, AV_LOG_ERROR, "This build has no %s layout: %s\n", names[id],
            id == SHMDEV_LAYOUT_SHMOUT ?
            "the shmout protocol needs POSIX shared memory (Linux); use -layout touchdesigner here" :
            "TouchDesigner's layout is Windows named shared memory (use a Windows build; macOS is not "
            "supported yet); use -layout shmout here");
+    return AVERROR(ENOSYS);
 }
 
 int ff_shmdev_out_layout(void *logctx, int id, const ShmDevOutLayout **layout)
 {
-    *layout = NULL;
-#if HAVE_MMAP
-    if (id == SHMDEV_LAYOUT_SHMOUT)
-        *layout = &ff_shmdev_out_shmout;
-#endif
-#if HAVE_MAPVIEWOFFILE
-    if (id == SHMDEV_LAYOUT_TOUCHDESIGNER)
-        *layout = &ff_shmdev_out_touchdesigner;
-#endif
-    if (!*layout) {
-        layout_missing(logctx, id);
-        return AVERROR(ENOSYS);
-    }
-    return 0;
+    return (*layout = out_layouts[id]) ? 0 : layout_missing(logctx, id);
 }
 
 int ff_shmdev_in_layout(void *logctx, int id, const ShmDevInLayout **layout)
 {
-    *layout = NULL;
-#if HAVE_MMAP
-    if (id == SHMDEV_LAYOUT_SHMOUT)
-        *layout = &ff_shmdev_in_shmout;
-#endif
-#if HAVE_MAPVIEWOFFILE
-    if (id == SHMDEV_LAYOUT_TOUCHDESIGNER)
-        *layout = &ff_shmdev_in_touchdesigner;
-#endif
-    if (!*layout) {
-        layout_missing(logctx, id);
-        return AVERROR(ENOSYS);
-    }
-    return 0;
+    return (*layout = in_layouts[id]) ? 0 : layout_missing(logctx, id);
 }
 
 int ff_shmdev_layout(struct shmout_geometry *g, enum AVPixelFormat fmt, int packed_bpp,
