@@ -37,6 +37,11 @@ int ff_shmdev_error(void *logctx, int err, const char *what)
     return AVERROR(-err);
 }
 
+int ff_shmdev_interrupted(AVFormatContext *s)
+{
+    return s->interrupt_callback.callback && s->interrupt_callback.callback(s->interrupt_callback.opaque);
+}
+
 int ff_shmdev_add_device(AVDeviceInfoList *device_list, const char *name, const char *fmt, ...)
 {
     AVDeviceInfo *device = av_mallocz(sizeof(*device));

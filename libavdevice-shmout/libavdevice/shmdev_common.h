@@ -67,6 +67,9 @@ int ff_shmdev_error(void *logctx, int err, const char *what);
  */
 int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list);
 
+/** Whether the user asked to stop (Ctrl-C): the context's interrupt callback says so. */
+int ff_shmdev_interrupted(AVFormatContext *s);
+
 /** Add a block, described by a printf format, to a device list. */
 int ff_shmdev_add_device(AVDeviceInfoList *device_list, const char *name, const char *fmt, ...)
     av_printf_format(3, 4);

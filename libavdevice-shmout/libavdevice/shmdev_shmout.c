@@ -163,7 +163,7 @@ static int in_wait(void *rp, AVFormatContext *s, int64_t timeout)
         ret = shmout_reader_wait(r->reader, 100);
         if (ret != -ETIMEDOUT)
             break;
-        if (s->interrupt_callback.callback && s->interrupt_callback.callback(s->interrupt_callback.opaque))
+        if (ff_shmdev_interrupted(s))
             return AVERROR_EXIT;
         if (av_gettime_relative() >= deadline)
             return AVERROR(ETIMEDOUT);

@@ -296,6 +296,24 @@ static HANDLE create_mutex(int kind, const char *name)
     return h;
 }
 
+/* The block's two mutexes, the image's and the info's, created or opened. */
+static int open_mutexes(void *logctx, const char *name, HANDLE *mutex, HANDLE *info_mutex)
+{
+    if ((*mutex = create_mutex(OBJ_DATA, name)) && (*info_mutex = create_mutex(OBJ_INFO, name)))
+        return 0;
+    log_win32(logctx, "Creating the mutexes", name);
+    return AVERROR(EIO);
+}
+
+static void close_mutexes(HANDLE *mutex, HANDLE *info_mutex)
+{
+    if (*mutex)
+        CloseHandle(*mutex);
+    if (*info_mutex)
+        CloseHandle(*info_mutex);
+    *mutex = *info_mutex = NULL;
+}
+
 /*
  * Take a mutex, waiting at most ms. 1: taken (also from a holder that died, which
  * *abandoned is set for); 0: timed out; < 0: error.
@@ -486,11 +504,8 @@ static int writer_open(void **wp, void *logctx, const ShmDevWriterParams *p,
     av_lfg_init(&w->lfg, av_get_random_seed());
     if ((ret = td_format_of(logctx, g, &w->fmt)) < 0)
         return ret;
-    if (!(w->mutex = create_mutex(OBJ_DATA, w->name)) ||
-        !(w->info_mutex = create_mutex(OBJ_INFO, w->name))) {
-        log_win32(logctx, "Creating the mutexes", w->name);
-        return AVERROR(EIO);
-    }
+    if ((ret = open_mutexes(logctx, w->name, &w->mutex, &w->info_mutex)) < 0)
+        return ret;
 
     /* Who else has the name: a live shmout writer, one that died, or another program. */
     ret = create_mapping(&w->owner, OBJ_OWNER, w->name, "", OWNER_SIZE);
@@ -631,10 +646,7 @@ static void td_out_close(void **wp, void *logctx)
     unmap(&w->cur);
     unmap(&w->info);
     unmap(&w->owner);
-    if (w->mutex)
-        CloseHandle(w->mutex);
-    if (w->info_mutex)
-        CloseHandle(w->info_mutex);
+    close_mutexes(&w->mutex, &w->info_mutex);
     av_free(w->name);
     av_freep(wp);
 }
@@ -736,7 +748,7 @@ static int attach_wait(TdReader *r, AVFormatContext *s, int64_t timeout)
     int ret;
 
     while ((ret = attach(r, s)) == AVERROR(ENOENT)) {
-        if (s->interrupt_callback.callback && s->interrupt_callback.callback(s->interrupt_callback.opaque))
+        if (ff_shmdev_interrupted(s))
             return AVERROR_EXIT;
         if (av_gettime_relative() >= deadline) {
             av_log(s, AV_LOG_ERROR, "No writer created TouchDesigner block '%s' (local) within the "
@@ -766,11 +778,8 @@ static int td_in_open(void **rp, AVFormatContext *s, const ShmDevReaderParams *p
     *rp = r;
     r->p    = *p;
     r->name = s->url;
-    if (!(r->mutex = create_mutex(OBJ_DATA, r->name)) ||
-        !(r->info_mutex = create_mutex(OBJ_INFO, r->name))) {
-        log_win32(s, "Creating the mutexes", r->name);
-        return AVERROR(EIO);
-    }
+    if ((ret = open_mutexes(s, r->name, &r->mutex, &r->info_mutex)) < 0)
+        return ret;
     return attach_wait(r, s, p->timeout);
 }
 
@@ -1004,7 +1013,7 @@ static int td_in_wait(void *rp, AVFormatContext *s, int64_t timeout)
     while (!r->pending || !r->pending->buf[0]) {
         if (r->eof)
             return AVERROR_EOF;
-        if (s->interrupt_callback.callback && s->interrupt_callback.callback(s->interrupt_callback.opaque))
+        if (ff_shmdev_interrupted(s))
             return AVERROR_EXIT;
         if ((ret = poll_once(r, s)) < 0)
             return ret;
@@ -1064,10 +1073,7 @@ static void td_in_close(void **rp)
     if (!r)
         return;
     detach(r);
-    if (r->mutex)
-        CloseHandle(r->mutex);
-    if (r->info_mutex)
-        CloseHandle(r->info_mutex);
+    close_mutexes(&r->mutex, &r->info_mutex);
     av_frame_free(&r->pending);
     av_free(r->last);
     av_freep(rp);
