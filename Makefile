@@ -99,7 +99,7 @@ soak: all
 # make check runs it without sanitizers; .ci/run with each.
 SANITIZE ?=
 comma := ,
-LIB_TESTS := test_unit test_corrupt test_stress test_crash test_resize test_layout
+LIB_TESTS := test_unit test_corrupt test_stress test_crash test_resize test_lossless test_layout
 ifeq ($(SANITIZE),)
 LIB_OBJ := $(B)/obj/libshmout
 LIB_OUT := $(B)

@@ -107,6 +107,13 @@ struct shmout_writer_options {
     uint32_t smoothness;     /* viewer hint, enum shmout_smoothness; default linear */
     uint32_t active;         /* initial active toggle, 0/1; default 1 */
     uint64_t capacity;       /* bytes reserved per slot; 0 = the geometry's frame_bytes */
+    /* The longest begin_frame waits for a lossless reader (PROTOCOL.md §21) before it evicts
+     * it, in ms, 1..SHMOUT_LOSSLESS_TIMEOUT_MAX_MS; default 1000. */
+    uint32_t lossless_timeout_ms;
+    /* Called while begin_frame or wait_readers wait, at least every 10 ms; non-zero stops the
+     * wait (-EINTR). NULL: never. */
+    int (*interrupt)(void *opaque);
+    void *interrupt_opaque;
 };
 
 /* Defaults as documented above. */
@@ -129,7 +136,11 @@ int shmout_writer_open(shmout_writer **w, const char *name, int memtype,
 /* Get pointers into the ring slot that the next publish will fill, one per
  * plane of the current geometry (unused planes: NULL/0). The slot is marked
  * "being written" so readers will not accept it. Calling it again before
- * publish returns the same slot. Returns 0 or a negative error. */
+ * publish returns the same slot. If a lossless reader (PROTOCOL.md §21) has
+ * not finished with the frame the slot holds, it first waits for it, at most
+ * lossless_timeout_ms, then evicts it. Returns 0, -EINTR (the interrupt
+ * callback stopped the wait; nothing was marked, call it again or close) or
+ * another negative error. */
 int shmout_writer_begin_frame(shmout_writer *w, uint8_t *data[4], int linesize[4]);
 
 /* Publish the slot filled since begin_frame. meta may be NULL; from it the
@@ -173,6 +184,25 @@ void shmout_writer_heartbeat(shmout_writer *w);
 /* Number of frames published so far in this session. */
 uint64_t shmout_writer_frames(const shmout_writer *w);
 
+/* Wait until at least count readers are attached (libshmout and Python readers of any mode,
+ * counted as shmout_block_info's readers), at most timeout_ms (negative: forever).
+ * Returns the number attached, -ETIMEDOUT (the message says how many were), -EINTR (the
+ * interrupt callback), or -ENOTSUP (readers cannot be counted here: no /proc/locks). */
+int shmout_writer_wait_readers(shmout_writer *w, int count, int timeout_ms);
+
+struct shmout_writer_stats {
+    uint64_t frames;              /* published in this session */
+    uint64_t lossless_waits;      /* frames that waited for a lossless reader */
+    uint64_t lossless_wait_ns;    /* time spent in those waits */
+    uint64_t evictions;           /* lossless readers evicted at the bound */
+    uint64_t reclaimed;           /* registrations of dead readers freed */
+    uint64_t slowest_reader_lost; /* most frames one registered reader lost (overwritten
+                                     before it had read them) */
+    uint32_t registered;          /* registrations seen at the last frame */
+};
+
+void shmout_writer_get_stats(const shmout_writer *w, struct shmout_writer_stats *st);
+
 /* Mark the block closed, wake all readers, unlink the current data object
  * if its name is still this writer's (readers keep their mappings and the
  * last frame) and release ownership. The small primary and wait objects
@@ -215,18 +245,31 @@ struct shmout_reader_stats {
     uint64_t reattaches;       /* data-object switches (growth, writer restart) */
     uint64_t geometry_changes; /* returned frames whose geometry_gen (or session)
                                   differed from the previous returned frame's */
+    uint64_t frames_before_attach; /* of frames_skipped: published before the first frame
+                                  this reader returned in its session (frames 1 .. n-1) */
+    uint64_t evictions;        /* times the writer evicted this lossless reader */
+    uint64_t evicted_at;       /* the frame the writer overwrote at the last eviction, 0 none */
+    uint32_t registered;       /* enum shmout_reg_state: how the writer knows this reader now
+                                  (FREE: not registered) */
 };
 
 /* Attach to block (name, memtype). timeout_ms: 0 = fail at once with
  * -ENOENT if it does not exist yet (-EAGAIN if its writer is still setting
  * it up), negative = wait forever, >0 = wait up to that many milliseconds
- * (then -ETIMEDOUT). Maps read-only. A block whose writer is dead or closed
+ * (then -ETIMEDOUT); the wait learns of the block's creation from inotify
+ * and of the end of its set-up from its futex word. Maps read-only. A block whose writer is dead or closed
  * can be opened (status says so; the last frame is readable if its data
  * object still exists) and the reader follows the next writer of the name.
  * Errors: -EINVAL, -ENOENT, -EAGAIN, -ETIMEDOUT, -EACCES, -EPERM (local
  * block owned by another uid), -EPROTO (corrupt or incompatible block),
  * -ENOMEM. */
 int shmout_reader_open(shmout_reader **r, const char *name, int memtype, int timeout_ms);
+
+/* shmout_reader_open in read mode mode (enum shmout_read_mode) from the start: an every or
+ * lossless reader is registered (PROTOCOL.md §21) before it counts as attached
+ * (shmout_writer_wait_readers), so a writer that waited for it loses nothing for it. */
+int shmout_reader_open_mode(shmout_reader **r, const char *name, int memtype, int timeout_ms,
+                            int mode);
 
 /* Which frame acquire and read return. */
 enum shmout_read_mode {
@@ -235,10 +278,20 @@ enum shmout_read_mode {
                                  still in the ring: every frame, unless the writer laps the
                                  reader (those count as frames_skipped). A reader that has
                                  returned nothing yet, or whose writer restarted, starts at
-                                 the oldest frame still in the ring. */
+                                 the oldest frame still in the ring. Registers as an every
+                                 reader (PROTOCOL.md §21) so the writer can count its losses. */
+    SHMOUT_READ_LOSSLESS = 2, /* as EVERY, and registered as lossless: the writer does not
+                                 overwrite a frame this reader has not finished with (the copy
+                                 of read, or acquire until validate or the next acquire), for
+                                 at most its lossless timeout per frame, then evicts it (stats:
+                                 evictions) and the reader registers again. If the writer
+                                 cannot honour it (protocol 1.0, no writable wait object, all
+                                 32 registrations taken) it reads as EVERY: stats.registered
+                                 tells. */
 };
 
-/* Set the read mode (enum shmout_read_mode). Returns 0 or -EINVAL. */
+/* Set the read mode (enum shmout_read_mode), registering or leaving the registration as the
+ * mode needs. Returns 0 or -EINVAL. */
 int shmout_reader_set_mode(shmout_reader *r, int mode);
 
 /* Wait without polling (futex) until a frame newer than the last one

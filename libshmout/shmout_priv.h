@@ -100,6 +100,15 @@ int shmout_priv_writer_alive(int fd);               /* 1 alive, 0 not, <0 error 
 int shmout_priv_lock_reader(int fd);
 int shmout_priv_count_readers(int fd);              /* >= 0 or -1 unknown */
 
+/* Registration entries (PROTOCOL.md §21): an OFD write lock on byte off of the wait object
+ * owns the entry at off. */
+#define SHMOUT_PRIV_ENTRY_OFF(i) \
+    ((off_t)(SHMOUT_READER_SLOTS_OFFSET + (i) * sizeof(struct shmout_reader_slot)))
+int shmout_priv_lock_byte(int fd, off_t off);       /* 0, -EBUSY (taken) or -errno */
+int shmout_priv_byte_locked(int fd, off_t off);     /* 1 held by another, 0 free, <0 error */
+#define SHMOUT_PRIV_LOSSLESS_SLICE_MS 10  /* writer's check for dead lossless readers (§21) */
+#define SHMOUT_PRIV_LOSSLESS_TIMEOUT_MS 1000   /* default bound of a lossless wait */
+
 /* object names */
 int shmout_priv_data_name(char *buf, size_t len, const char *obj, uint32_t gen);
 int shmout_priv_wait_name(char *buf, size_t len, const char *obj);

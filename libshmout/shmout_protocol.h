@@ -30,7 +30,7 @@
 #include <stdint.h>
 
 #define SHMOUT_PROTO_MAJOR 1u
-#define SHMOUT_PROTO_MINOR 0u
+#define SHMOUT_PROTO_MINOR 1u
 
 /* "SHMOUTHD" / "SHMOUTDS" as little-endian u64; a big-endian reader sees
  * them byte-swapped and refuses the block. */
@@ -47,6 +47,18 @@
 #define SHMOUT_MAX_SLOTS    16u
 
 #define SHMOUT_NOPTS INT64_MIN      /* frame_meta.pts: unknown */
+
+/* Reader registration (1.1, §21): entries in the wait object. */
+#define SHMOUT_READER_SLOTS_MAX 32u       /* entries in the wait object */
+#define SHMOUT_READER_SLOTS_OFFSET 2048u  /* offset of entry 0 in the wait object */
+#define SHMOUT_LOSSLESS_TIMEOUT_MAX_MS 600000u   /* header.lossless_timeout_ms bound */
+
+/* shmout_reader_slot.state (§21) */
+enum shmout_reg_state {
+    SHMOUT_REG_FREE     = 0,   /* no registration */
+    SHMOUT_REG_EVERY    = 1,   /* reads every frame; the writer counts its losses, never waits */
+    SHMOUT_REG_LOSSLESS = 2,   /* the writer waits for its acknowledgement, up to the bound */
+};
 
 enum shmout_memtype {
     SHMOUT_MEMTYPE_LOCAL  = 1,
@@ -238,7 +250,15 @@ struct shmout_header {
      *     of tries means the announced geometry is unavailable, not corrupt. */
     uint64_t geometry_seq;
     uint64_t geometry_gen;     /* 168 W. geometry generation, 1 at each session start */
-    uint8_t  reserved1[80];    /* 176 zero */
+    /* 176 W (1.1). Registration entries of the wait object this writer honours (§21),
+     *     0..SHMOUT_READER_SLOTS_MAX; 0: registrations are ignored (every 1.0 writer, whose
+     *     reserved bytes are zero). Set up before magic; readers copy and use at most
+     *     SHMOUT_READER_SLOTS_MAX. */
+    uint32_t reader_slots;
+    /* 180 W (1.1). The longest a writer waits for a lossless reader before it evicts it
+     *     (§21), in ms; 0 when reader_slots is 0. Set up before magic; readers copy. */
+    uint32_t lossless_timeout_ms;
+    uint8_t  reserved1[72];    /* 184 zero */
     /* 256 W. Current (announced) geometry: informational, never used to
      *     address a data object (§4). */
     struct shmout_geometry geometry;
@@ -290,6 +310,35 @@ struct shmout_slot_desc {
     struct shmout_geometry geometry;     /* 256 W, inside the seq window */
 };
 
+/* Registration entry i of the wait object (1.1, §21), 64 bytes at
+ * SHMOUT_READER_SLOTS_OFFSET + 64 * i. A reader owns entry i while it holds an OFD write lock
+ * on that entry's first byte of the wait object; untrusted like the rest of the wait object:
+ * a wrong value costs the writer at most its lossless_timeout_ms per frame. */
+struct shmout_reader_slot {
+    /*  0 R, W, atomic, enum shmout_reg_state. R stores EVERY or LOSSLESS release, last
+     *    of a registration, FREE release when it leaves; W (or a new reader after the
+     *    entry's lock was found free) compare-exchanges LOSSLESS -> EVERY on eviction and
+     *    a dead reader's state -> FREE; W loads it acquire. */
+    uint32_t state;
+    int32_t  pid;          /*  4 R. the reader's pid, informational */
+    /*  8 R, atomic. The session ack refers to. R stores it release after ack when it
+     *    registers or follows a new session; W loads it acquire after state. */
+    uint64_t session;
+    /* 16 R, atomic. Number of the newest frame of session that the reader is done with
+     *    (0: none); every frame up to it may be overwritten. R stores it release; W loads
+     *    it acquire after session. */
+    uint64_t ack;
+    /* 24 W, R, atomic. 0, or the number of the frame the writer overwrote when it stopped
+     *    waiting for this lossless registration (eviction). W stores it release before
+     *    its state exchange; R loads it acquire and stores 0 when it registers again. */
+    uint64_t evicted;
+    /* 32 R, atomic. Changes with every registration (libshmout: pid << 32 | a counter),
+     *    so a writer tells registrations of one entry apart. R stores it relaxed before
+     *    state; W loads it relaxed after state. */
+    uint64_t reg_id;
+    uint8_t  reserved[24]; /* 40 zero */
+};
+
 /* Wait object "/<base>@w" (§7), SHMOUT_WAIT_SIZE bytes, created by W, the
  * only object readers map writable. Untrusted: a wrong value only costs
  * wake-ups. */
@@ -299,7 +348,16 @@ struct shmout_wait_page {
      *     fetch_sub 1 seq_cst after the wait; W loads it seq_cst after its
      *     wake_word increment and calls FUTEX_WAKE only if it is not 0 (§12). */
     uint32_t waiters;
-    uint32_t reserved[15];     /*   4 zero */
+    /*   4 R, atomic (1.1, §21). Futex word the writer sleeps on while it waits for lossless
+     *     readers: a lossless reader adds 1 (fetch_add, seq_cst) after every acknowledgement
+     *     and registration, then FUTEX_WAKE if writer_waiting != 0. Any value is valid. */
+    uint32_t ack_word;
+    /*   8 W, atomic (1.1, §21). 1 while the writer is in (or about to enter) FUTEX_WAIT on
+     *     ack_word: W stores 1 seq_cst before loading ack_word, 0 after the wait; lossless
+     *     readers load it seq_cst after their ack_word increment. Only a hint. */
+    uint32_t writer_waiting;
+    uint8_t  reserved[SHMOUT_READER_SLOTS_OFFSET - 12];  /*  12 zero */
+    struct shmout_reader_slot readers[SHMOUT_READER_SLOTS_MAX];  /* 2048 (§21) */
 };
 
 #define SHMOUT_ASSERT_OFF(t, f, o) \
@@ -330,6 +388,9 @@ SHMOUT_ASSERT_OFF(shmout_header, heartbeat_ns, 64);
 SHMOUT_ASSERT_OFF(shmout_header, fill_mode, 80);
 SHMOUT_ASSERT_OFF(shmout_header, name, 96);
 SHMOUT_ASSERT_OFF(shmout_header, geometry_seq, 160);
+SHMOUT_ASSERT_OFF(shmout_header, reader_slots, 176);
+SHMOUT_ASSERT_OFF(shmout_header, lossless_timeout_ms, 180);
+SHMOUT_ASSERT_OFF(shmout_header, reserved1, 184);
 SHMOUT_ASSERT_OFF(shmout_header, geometry, 256);
 SHMOUT_ASSERT_OFF(shmout_header, reserved2, 512);
 _Static_assert(sizeof(struct shmout_segment_header) == 256, "segment header size");
@@ -340,7 +401,15 @@ SHMOUT_ASSERT_OFF(shmout_segment_header, latest_frame, 80);
 _Static_assert(sizeof(struct shmout_slot_desc) == 512, "slot descriptor size");
 SHMOUT_ASSERT_OFF(shmout_slot_desc, meta, 16);
 SHMOUT_ASSERT_OFF(shmout_slot_desc, geometry, 256);
-_Static_assert(sizeof(struct shmout_wait_page) == 64, "wait page size");
+_Static_assert(sizeof(struct shmout_reader_slot) == 64, "reader slot size");
+SHMOUT_ASSERT_OFF(shmout_reader_slot, session, 8);
+SHMOUT_ASSERT_OFF(shmout_reader_slot, ack, 16);
+SHMOUT_ASSERT_OFF(shmout_reader_slot, evicted, 24);
+SHMOUT_ASSERT_OFF(shmout_reader_slot, reg_id, 32);
+SHMOUT_ASSERT_OFF(shmout_wait_page, ack_word, 4);
+SHMOUT_ASSERT_OFF(shmout_wait_page, writer_waiting, 8);
+SHMOUT_ASSERT_OFF(shmout_wait_page, readers, SHMOUT_READER_SLOTS_OFFSET);
+_Static_assert(sizeof(struct shmout_wait_page) == SHMOUT_WAIT_SIZE, "wait page size");
 _Static_assert(sizeof(struct shmout_header) <= SHMOUT_PRIMARY_SIZE, "primary too small");
 
 #endif /* SHMOUT_PROTOCOL_H */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 the shmout authors
  *
- * shmout_reader.c - the reader side: attach read-only, follow the writer to
- * new data objects and new sessions, wait for frames on the futex word,
- * zero-copy acquire/validate and torn-read-free copy-out, liveness status.
+ * shmout_reader.c - the reader side: attach read-only (told of the block's
+ * creation by inotify), follow the writer to new data objects and new
+ * sessions, wait for frames on the futex word, zero-copy acquire/validate and
+ * torn-read-free copy-out, liveness status, and the registration of every and
+ * lossless readers with their acknowledgements (PROTOCOL.md §21).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -33,6 +37,12 @@ struct shmout_reader {
     ino_t ino;
     const struct shmout_header *hdr;
     struct shmout_wait_page *wait;         /* NULL if not writable for us */
+    int wait_fd;                           /* its descriptor: holds our entry's lock */
+    uint32_t reader_slots;                 /* entries the writer honours, <= 32 */
+    int reg;                               /* our registration entry, -1 none */
+    uint32_t reg_state;                    /* what we registered as (enum shmout_reg_state) */
+    uint64_t reg_session, acked;           /* its session, the last frame acknowledged */
+    uint32_t reg_counter;
     struct rseg cur, retired;
     int force_remap;
     uint32_t missing_gen;                  /* announced data object we could not open */
@@ -53,8 +63,22 @@ static void unmap_seg(struct rseg *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* Leave our registration (PROTOCOL.md §21 "Leave"); closing wait_fd drops its lock. */
+static void unregister(shmout_reader *r)
+{
+    if (r->reg >= 0)
+        atomic_store_explicit(SHMOUT_A32(&r->wait->readers[r->reg].state), SHMOUT_REG_FREE,
+                              memory_order_release);
+    r->reg = -1;
+    r->reg_state = SHMOUT_REG_FREE;
+}
+
 static void detach_primary(shmout_reader *r)
 {
+    unregister(r);
+    if (r->wait_fd >= 0)
+        close(r->wait_fd);
+    r->wait_fd = -1;
     if (r->wait)
         munmap(r->wait, SHMOUT_WAIT_SIZE);
     if (r->hdr)
@@ -76,6 +100,81 @@ static int unset_block(const shmout_reader *r, int fd)
                                 "died; the next writer of the name takes it over ('shmout rm "
                                 "%s' removes it)", r->name, r->name);
     return shmout_priv_fail(-EAGAIN, "block '%s' is still being set up by its writer", r->name);
+}
+
+/* ack_word += 1 and wake the writer if it sleeps on it (PROTOCOL.md §21). */
+static void wake_writer(shmout_reader *r)
+{
+    atomic_fetch_add_explicit(SHMOUT_A32(&r->wait->ack_word), 1, memory_order_seq_cst);
+    if (atomic_load_explicit(SHMOUT_A32(&r->wait->writer_waiting), memory_order_seq_cst))
+        shmout_priv_futex_wake_all(&r->wait->ack_word);
+}
+
+/*
+ * Register as the mode needs (PROTOCOL.md §21 "Register"), in session, with every frame up to
+ * the last one returned done (none, for a session we have not read yet): claim an entry by its lock if we have none, then fill it, state last. Latest mode,
+ * a 1.0 writer (reader_slots 0), no writable wait object or no free entry: not registered.
+ */
+static void register_as(shmout_reader *r, uint64_t session)
+{
+    uint32_t want = r->mode == SHMOUT_READ_LOSSLESS ? SHMOUT_REG_LOSSLESS :
+                    r->mode == SHMOUT_READ_EVERY ? SHMOUT_REG_EVERY : SHMOUT_REG_FREE;
+    uint64_t done = session == r->session ? r->last : 0;
+    struct shmout_reader_slot *e;
+    unsigned i;
+
+    if (want == SHMOUT_REG_FREE || !r->wait || !r->reader_slots) {
+        unregister(r);
+        return;
+    }
+    for (i = 0; r->reg < 0 && i < r->reader_slots; i++)
+        if (shmout_priv_lock_byte(r->wait_fd, SHMOUT_PRIV_ENTRY_OFF(i)) == 0)
+            r->reg = (int)i;
+    if (r->reg < 0)
+        return;
+    e = &r->wait->readers[r->reg];
+    atomic_store_explicit(SHMOUT_A64(&e->evicted), 0, memory_order_relaxed);
+    e->pid = (int32_t)getpid();
+    atomic_store_explicit(SHMOUT_A64(&e->ack), done, memory_order_release);
+    atomic_store_explicit(SHMOUT_A64(&e->session), session, memory_order_release);
+    atomic_store_explicit(SHMOUT_A64(&e->reg_id), (uint64_t)getpid() << 32 | ++r->reg_counter,
+                          memory_order_relaxed);
+    atomic_store_explicit(SHMOUT_A32(&e->state), want, memory_order_release);
+    r->reg_state = want;
+    r->reg_session = session;
+    r->acked = done;
+    if (want == SHMOUT_REG_LOSSLESS)
+        wake_writer(r);
+}
+
+/* We are done with every frame up to n (PROTOCOL.md §21 "Acknowledge"). */
+static void acknowledge(shmout_reader *r, uint64_t n)
+{
+    if (r->reg < 0 || n <= r->acked || r->reg_session != r->session)
+        return;
+    r->acked = n;
+    atomic_store_explicit(SHMOUT_A64(&r->wait->readers[r->reg].ack), n, memory_order_release);
+    if (r->reg_state == SHMOUT_REG_LOSSLESS)
+        wake_writer(r);
+}
+
+/* An evicted lossless registration (§21 "Eviction, seen by the reader"): count it, register
+ * again. */
+static void check_eviction(shmout_reader *r)
+{
+    struct shmout_reader_slot *e;
+    uint64_t ev;
+
+    if (r->reg < 0 || r->reg_state != SHMOUT_REG_LOSSLESS)
+        return;
+    e = &r->wait->readers[r->reg];
+    ev = atomic_load_explicit(SHMOUT_A64(&e->evicted), memory_order_acquire);
+    if (!ev || atomic_load_explicit(SHMOUT_A32(&e->state), memory_order_acquire) ==
+               SHMOUT_REG_LOSSLESS)
+        return;
+    r->st.evictions++;
+    r->st.evicted_at = ev;
+    register_as(r, r->session);
 }
 
 /* Attach the primary object. -ENOENT/-EAGAIN: not there or not ready yet. */
@@ -115,7 +214,8 @@ static int attach_primary(shmout_reader *r)
     r->fd = fd;
     r->ino = st.st_ino;
     r->hdr = map;
-    shmout_priv_lock_reader(fd);    /* only for counting readers */
+    r->reader_slots = snap.reader_slots < SHMOUT_READER_SLOTS_MAX ? snap.reader_slots :
+                      SHMOUT_READER_SLOTS_MAX;
     if (shmout_priv_wait_name(wname, sizeof(wname), r->obj) == 0 &&
         (wfd = shmout_priv_shm_open(wname, O_RDWR, 0)) >= 0) {
         /* only a regular file (shm_open checked) of the primary's owner, >= 4096 bytes (§7) */
@@ -123,8 +223,17 @@ static int attach_primary(shmout_reader *r)
             map = mmap(NULL, SHMOUT_WAIT_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, wfd, 0);
             r->wait = map == MAP_FAILED ? NULL : map;
         }
-        close(wfd);
+        if (r->wait)
+            r->wait_fd = wfd;
+        else
+            close(wfd);
     }
+    /* registered before it counts as attached (shmout_writer_wait_readers) */
+    if (r->mode != SHMOUT_READ_LATEST)
+        register_as(r, snap.session);
+    shmout_priv_lock_reader(fd);    /* only for counting readers */
+    if (r->wait)
+        wake_writer(r);             /* a writer waiting for readers to attach counts again */
     r->force_remap = 1;
     return 0;
 fail:
@@ -194,23 +303,82 @@ static int refresh_segment(shmout_reader *r, int may_unmap)
     if (n.snap.session != r->session) {
         r->session = n.snap.session;
         r->last = 0;                 /* a new writer: frame numbers restart */
+        if (r->mode != SHMOUT_READ_LATEST)
+            register_as(r, r->session);
     }
     return 0;
 }
 
+/*
+ * Sleep until something changes in /dev/shm (inotify, PROTOCOL.md §10 "Attach") or ms pass;
+ * without inotify (ino < 0) just sleep.
+ */
+static void wait_dir_event(int ino, int ms)
+{
+    struct pollfd pfd = { .fd = ino, .events = POLLIN };
+    char buf[4096];
+
+    if (ino < 0) {
+        struct timespec pause = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+        nanosleep(&pause, NULL);
+        return;
+    }
+    if (poll(&pfd, 1, ms) > 0)
+        while (read(ino, buf, sizeof(buf)) > 0)
+            ;
+}
+
+/*
+ * The primary exists without a header: sleep on its futex word until the writer finishes the
+ * set-up (it wakes it after state = OPEN, PROTOCOL.md §9 step 10), or ms pass. An object of
+ * size 0 has no futex word yet: wait for its resize (inotify IN_MODIFY) instead.
+ */
+static void wait_setup(const shmout_reader *r, int ino, int ms)
+{
+    const struct shmout_header *h;
+    struct stat st;
+    uint32_t w0;
+    void *map = NULL;
+    int fd = -1;
+
+    if (shmout_priv_open_primary(r->obj, O_RDONLY, r->memtype == SHMOUT_MEMTYPE_LOCAL, &st,
+                                 &fd, &map) < 0 || !map) {
+        if (fd >= 0)
+            close(fd);
+        wait_dir_event(ino, 2);
+        return;
+    }
+    h = map;
+    w0 = atomic_load_explicit(SHMOUT_A32(&h->wake_word), memory_order_seq_cst);
+    if (!atomic_load_explicit(SHMOUT_A64(&h->magic), memory_order_acquire))
+        shmout_priv_futex_wait(&h->wake_word, w0, ms);
+    munmap(map, SHMOUT_PRIMARY_SIZE);
+    close(fd);
+}
+
 int shmout_reader_open(shmout_reader **rp, const char *name, int memtype, int timeout_ms)
 {
-    struct timespec pause = { 0, 20 * 1000000L };
-    uint64_t deadline = 0;
+    return shmout_reader_open_mode(rp, name, memtype, timeout_ms, SHMOUT_READ_LATEST);
+}
+
+int shmout_reader_open_mode(shmout_reader **rp, const char *name, int memtype, int timeout_ms,
+                            int mode)
+{
+    uint64_t deadline = 0, now;
     shmout_reader *r;
-    int ret;
+    int ret, ino = -1, ms;
 
     *rp = NULL;
     r = calloc(1, sizeof(*r));
     if (!r)
         return shmout_priv_fail(-ENOMEM, "out of memory");
     r->fd = -1;
+    r->wait_fd = -1;
+    r->reg = -1;
     r->last_status = -1;
+    if ((ret = shmout_reader_set_mode(r, mode)) < 0)
+        goto fail;
     ret = shmout_object_name(name, memtype, r->obj, sizeof(r->obj));
     if (ret < 0)
         goto fail;
@@ -218,16 +386,34 @@ int shmout_reader_open(shmout_reader **rp, const char *name, int memtype, int ti
     r->memtype = memtype;
     if (timeout_ms > 0)
         deadline = shmout_priv_now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000u;
+    /* watch first, then look: a block created in between is not missed */
+    if (timeout_ms != 0 && (ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) >= 0 &&
+        inotify_add_watch(ino, SHMOUT_PRIV_SHM_DIR, IN_CREATE | IN_MOVED_TO | IN_MODIFY |
+                          IN_ATTRIB | IN_CLOSE_WRITE) < 0) {
+        close(ino);
+        ino = -1;
+    }
     while ((ret = attach_primary(r)) == -ENOENT || ret == -EAGAIN) {
         if (timeout_ms == 0)
             goto fail;
-        if (timeout_ms > 0 && shmout_priv_now_ns(CLOCK_MONOTONIC) >= deadline) {
+        now = shmout_priv_now_ns(CLOCK_MONOTONIC);
+        if (timeout_ms > 0 && now >= deadline) {
             ret = shmout_priv_fail(-ETIMEDOUT, "no writer created block '%s' (%s) within "
                                    "%d ms", name, shmout_memtype_name(memtype), timeout_ms);
             goto fail;
         }
-        nanosleep(&pause, NULL);
+        /* without inotify, poll every 20 ms */
+        ms = ino < 0 ? 20 : SHMOUT_PRIV_SLICE_MS;
+        if (timeout_ms > 0 && (deadline - now) / 1000000u + 1 < (uint64_t)ms)
+            ms = (int)((deadline - now) / 1000000u) + 1;
+        if (ret == -EAGAIN)
+            wait_setup(r, ino, ms);
+        else
+            wait_dir_event(ino, ms);
     }
+    if (ino >= 0)
+        close(ino);
+    ino = -1;
     if (ret < 0)
         goto fail;
     ret = refresh_segment(r, 1);
@@ -236,6 +422,8 @@ int shmout_reader_open(shmout_reader **rp, const char *name, int memtype, int ti
     *rp = r;
     return 0;
 fail:
+    if (ino >= 0)
+        close(ino);
     shmout_reader_close(r);
     return ret;
 }
@@ -291,6 +479,11 @@ int shmout_reader_wait(shmout_reader *r, int timeout_ms)
             if (status != r->last_status || r->session != r->end_session) {
                 r->last_status = status;
                 r->end_session = r->session;
+                /* the next writer's session is this one + 1 (§9 step 8): be known from its
+                 * first frame (§21) */
+                if (r->mode != SHMOUT_READ_LATEST)
+                    register_as(r, atomic_load_explicit(SHMOUT_A64(&r->hdr->session),
+                                                        memory_order_relaxed) + 1);
                 return shmout_priv_fail(status_code(status), "the writer of block '%s' %s",
                                         r->name, status == SHMOUT_STATUS_STALE ?
                                         "died (block is stale)" : "closed the block");
@@ -345,11 +538,13 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
     ret = refresh_segment(r, 1);
     if (ret < 0)
         return ret;
+    acknowledge(r, r->last);        /* done with the frame acquire returned before */
+    check_eviction(r);
     for (tries = 0; r->cur.map && tries < SHMOUT_PRIV_MAX_TRIES; tries++) {
         newest = n = latest(r);
         if (n == 0)
             break;
-        if (r->mode == SHMOUT_READ_EVERY && r->last < newest) {
+        if (r->mode != SHMOUT_READ_LATEST && r->last < newest) {
             /* The oldest frame after the last one returned (none yet, or a new writer: 0)
              * that the ring can still hold, past those found overwritten. */
             n = r->last + 1 + overwritten;
@@ -389,8 +584,10 @@ static int account(shmout_reader *r, const struct shmout_frame_meta *m)
 {
     if (m->frame_number <= r->last)
         return 0;
-    if (r->last)
-        r->st.frames_skipped += m->frame_number - r->last - 1;
+    /* from frame 1: a first frame n of the session skipped 1 .. n-1 (PROTOCOL.md §10) */
+    r->st.frames_skipped += m->frame_number - r->last - 1;
+    if (!r->last)
+        r->st.frames_before_attach += m->frame_number - 1;
     if (r->st.frames_seen && (m->geometry_gen != r->last_geometry_gen ||
                               r->session != r->last_session))
         r->st.geometry_changes++;
@@ -403,9 +600,11 @@ static int account(shmout_reader *r, const struct shmout_frame_meta *m)
 
 int shmout_reader_set_mode(shmout_reader *r, int mode)
 {
-    if (mode != SHMOUT_READ_LATEST && mode != SHMOUT_READ_EVERY)
+    if (mode != SHMOUT_READ_LATEST && mode != SHMOUT_READ_EVERY && mode != SHMOUT_READ_LOSSLESS)
         return shmout_priv_fail(-EINVAL, "unknown read mode %d", mode);
     r->mode = mode;
+    if (r->hdr)
+        register_as(r, r->session);
     return 0;
 }
 
@@ -425,6 +624,8 @@ int shmout_reader_validate(shmout_reader *r, const struct shmout_frame_view *v)
     SHMOUT_FENCE(memory_order_acquire);
     if (atomic_load_explicit(SHMOUT_A64(&d->seq), memory_order_relaxed) == v->priv_seq) {
         r->unconfirmed = 0;
+        if (v->meta.frame_number <= r->last)
+            acknowledge(r, v->meta.frame_number);
         return 0;
     }
     /* the frame acquire counted as seen was lost after all: seen + skipped stays published */
@@ -486,6 +687,7 @@ int shmout_reader_read(shmout_reader *r, const struct shmout_geometry *want,
                                         v.geometry.plane_bytewidth[p]);
         if (shmout_reader_validate(r, &v) == 0) {
             account(r, &v.meta);
+            acknowledge(r, r->last);
             return 0;
         }
     }
@@ -495,6 +697,7 @@ int shmout_reader_read(shmout_reader *r, const struct shmout_geometry *want,
 void shmout_reader_get_stats(const shmout_reader *r, struct shmout_reader_stats *st)
 {
     *st = r->st;
+    st->registered = r->reg_state;
 }
 
 int shmout_reader_status(shmout_reader *r)

@@ -159,6 +159,22 @@ int shmout_priv_lock_reader(int fd)
     return ofd_lock(fd, F_OFD_SETLK, F_RDLCK, 1, &fl);
 }
 
+int shmout_priv_lock_byte(int fd, off_t off)
+{
+    struct flock fl;
+    int r = ofd_lock(fd, F_OFD_SETLK, F_WRLCK, off, &fl);
+
+    return r == -EAGAIN || r == -EACCES ? -EBUSY : r;
+}
+
+int shmout_priv_byte_locked(int fd, off_t off)
+{
+    struct flock fl;
+    int r = ofd_lock(fd, F_OFD_GETLK, F_WRLCK, off, &fl);
+
+    return r < 0 ? r : fl.l_type != F_UNLCK;
+}
+
 int shmout_priv_count_readers(int fd)
 {
     char line[256], kind[16], mode[16], rw[16];

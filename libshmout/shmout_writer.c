@@ -4,7 +4,9 @@
  * shmout_writer.c - the writer side: create or take over a block, reserve
  * its storage, publish frames through the seqlock ring, change geometry
  * (in place or by moving to a larger data object), control word, hints,
- * heartbeat and close. The writer never waits for a reader.
+ * heartbeat and close. The writer waits for no reader, except registered
+ * lossless ones and for at most its bound per frame (PROTOCOL.md §21), and,
+ * when asked, for readers to attach.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +29,13 @@ struct segment {
     struct shmout_segment_header *sh;
 };
 
+/* What the writer knows of registration entry i (PROTOCOL.md §21 "Loss counts"). */
+struct registration {
+    uint64_t reg_id;
+    uint64_t lost;                   /* frames overwritten before this registration read them */
+    int seen;
+};
+
 struct shmout_writer {
     char obj[SHMOUT_PRIV_OBJ_LEN];
     char name[SHMOUT_NAME_MAX + 1];
@@ -35,6 +44,7 @@ struct shmout_writer {
     int fd;                          /* primary object, holds the writer lock */
     struct shmout_header *hdr;
     struct shmout_wait_page *wait;
+    int wait_fd;                     /* wait object, for the registrations' locks */
     struct segment seg;
     uint32_t slots;
     uint64_t session;
@@ -44,6 +54,11 @@ struct shmout_writer {
     int pending;                     /* begin_frame called, not yet published */
     uint64_t last_pub_ns;
     double fps;
+    uint32_t lossless_timeout_ms;
+    int (*interrupt)(void *opaque);
+    void *interrupt_opaque;
+    struct shmout_writer_stats stats;
+    struct registration reg[SHMOUT_READER_SLOTS_MAX];
 };
 
 void shmout_writer_options_default(struct shmout_writer_options *o)
@@ -53,6 +68,7 @@ void shmout_writer_options_default(struct shmout_writer_options *o)
     o->fill_mode = SHMOUT_FILL_FILL;
     o->smoothness = SHMOUT_SMOOTH_LINEAR;
     o->active = 1;
+    o->lossless_timeout_ms = SHMOUT_PRIV_LOSSLESS_TIMEOUT_MS;
 }
 
 static int sys_fail(int err, const char *what, const char *obj)
@@ -80,9 +96,10 @@ static int reserve(int fd, uint64_t size, const char *obj, const char *name)
 }
 
 /* Map an object read-write, creating it (mode) if needed; never shrinks.
- * *ino (if not NULL) receives its inode number. */
+ * *ino (if not NULL) receives its inode number; *fdp (if not NULL) the open descriptor, which
+ * the caller then closes. */
 static int open_rw(const char *obj, const char *name, mode_t mode, int excl, uint64_t size,
-                   void **map, ino_t *ino)
+                   void **map, ino_t *ino, int *fdp)
 {
     struct stat st;
     int fd, ret;
@@ -112,7 +129,10 @@ static int open_rw(const char *obj, const char *name, mode_t mode, int excl, uin
     }
     if (ino)
         *ino = st.st_ino;
-    close(fd);
+    if (fdp)
+        *fdp = fd;
+    else
+        close(fd);
     return 0;
 fail:
     close(fd);
@@ -139,7 +159,7 @@ static int create_segment(shmout_writer *w, uint32_t gen, uint64_t capacity, str
             return shmout_priv_fail(-ENAMETOOLONG, "object name too long");
         shm_unlink(dname);          /* leftover of a crashed writer; we own the name */
         /* O_EXCL: never use an object someone else left at that name; skip the name */
-        ret = open_rw(dname, w->name, w->mode, 1, size, &map, &s->ino);
+        ret = open_rw(dname, w->name, w->mode, 1, size, &map, &s->ino, NULL);
         if (ret != -EEXIST)
             break;
         if (tries == SHMOUT_PRIV_GEN_TRIES - 1)
@@ -297,10 +317,18 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
     if (capacity > SHMOUT_PRIV_MAX_CAPACITY)
         return shmout_priv_fail(-EINVAL, "capacity of %llu bytes is too large",
                                 (unsigned long long)capacity);
+    if (opts.lossless_timeout_ms < 1 || opts.lossless_timeout_ms > SHMOUT_LOSSLESS_TIMEOUT_MAX_MS)
+        return shmout_priv_fail(-EINVAL, "invalid lossless timeout %u ms (1..%u)",
+                                (unsigned)opts.lossless_timeout_ms,
+                                SHMOUT_LOSSLESS_TIMEOUT_MAX_MS);
     w = calloc(1, sizeof(*w));
     if (!w)
         return shmout_priv_fail(-ENOMEM, "out of memory");
     w->fd = -1;
+    w->wait_fd = -1;
+    w->lossless_timeout_ms = opts.lossless_timeout_ms;
+    w->interrupt = opts.interrupt;
+    w->interrupt_opaque = opts.interrupt_opaque;
     ret = shmout_object_name(name, memtype, w->obj, sizeof(w->obj));
     if (ret < 0)
         goto fail;
@@ -320,7 +348,7 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
     if ((ret = shmout_priv_wait_name(wname, sizeof(wname), w->obj)) < 0)
         goto fail;
     ret = open_rw(wname, w->name, memtype == SHMOUT_MEMTYPE_LOCAL ? 0600 : 0666, 0,
-                  SHMOUT_WAIT_SIZE, &wmap, NULL);
+                  SHMOUT_WAIT_SIZE, &wmap, NULL, &w->wait_fd);
     if (ret < 0)
         goto fail;
     w->wait = wmap;
@@ -343,6 +371,9 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
     atomic_store_explicit(SHMOUT_A32(&h->fill_mode), opts.fill_mode, memory_order_relaxed);
     atomic_store_explicit(SHMOUT_A32(&h->smoothness), opts.smoothness, memory_order_relaxed);
     atomic_store_explicit(SHMOUT_A32(&h->fps_milli), 0, memory_order_relaxed);
+    h->reader_slots = SHMOUT_READER_SLOTS_MAX;
+    h->lossless_timeout_ms = w->lossless_timeout_ms;
+    atomic_store_explicit(SHMOUT_A32(&w->wait->writer_waiting), 0, memory_order_seq_cst);
     atomic_store_explicit(SHMOUT_A32(&h->control), opts.active ? SHMOUT_CONTROL_ACTIVE : 0,
                           memory_order_relaxed);
     announce_geometry(w);
@@ -369,6 +400,8 @@ fail:
     }
     if (w->wait)
         munmap(w->wait, SHMOUT_WAIT_SIZE);
+    if (w->wait_fd >= 0)
+        close(w->wait_fd);
     if (w->hdr)
         munmap(w->hdr, SHMOUT_PRIMARY_SIZE);
     if (w->fd >= 0)
@@ -383,13 +416,143 @@ static struct shmout_slot_desc *slot_desc(const shmout_writer *w, uint64_t n)
                                                shmout_priv_slot_desc_off(w->seg.sh, n));
 }
 
+/*
+ * Registration entry i's claim on frame m, the frame that the slot of the next one holds
+ * (PROTOCOL.md §21): 0 none (free, another session, done with m, or dead: reclaimed), 1 an
+ * every reader that has not read m (it is lost to it), 2 a live lossless reader that has not
+ * finished with m.
+ */
+static int claim(shmout_writer *w, unsigned i, uint64_t m, int check_lock)
+{
+    struct shmout_reader_slot *e = &w->wait->readers[i];
+    uint32_t st = atomic_load_explicit(SHMOUT_A32(&e->state), memory_order_acquire);
+    uint64_t id;
+
+    if ((st != SHMOUT_REG_EVERY && st != SHMOUT_REG_LOSSLESS) ||
+        atomic_load_explicit(SHMOUT_A64(&e->session), memory_order_acquire) != w->session) {
+        w->reg[i].seen = 0;
+        return 0;
+    }
+    id = atomic_load_explicit(SHMOUT_A64(&e->reg_id), memory_order_relaxed);
+    if (!w->reg[i].seen || w->reg[i].reg_id != id) {
+        w->reg[i].seen = 1;
+        w->reg[i].reg_id = id;
+        w->reg[i].lost = 0;
+    }
+    if (atomic_load_explicit(SHMOUT_A64(&e->ack), memory_order_acquire) >= m)
+        return 0;
+    if (st == SHMOUT_REG_LOSSLESS && check_lock &&
+        shmout_priv_byte_locked(w->wait_fd, SHMOUT_PRIV_ENTRY_OFF(i)) == 0) {
+        /* its reader died: the kernel dropped its lock */
+        if (atomic_compare_exchange_strong_explicit(SHMOUT_A32(&e->state), &st, SHMOUT_REG_FREE,
+                                                    memory_order_acq_rel, memory_order_acquire))
+            w->stats.reclaimed++;
+        w->reg[i].seen = 0;
+        return 0;
+    }
+    return st == SHMOUT_REG_LOSSLESS ? 2 : 1;
+}
+
+static int interrupted(const shmout_writer *w)
+{
+    return w->interrupt && w->interrupt(w->interrupt_opaque);
+}
+
+/*
+ * Before the slot of frame n is marked: wait for the lossless readers that have not finished
+ * with frame m = n - slot_count, at most lossless_timeout_ms, then evict them; count the frames
+ * every readers lose (PROTOCOL.md §21).
+ */
+static int wait_lossless(shmout_writer *w, uint64_t n)
+{
+    uint64_t m = n - w->slots, start = 0, deadline = 0, now, lost_max = 0;
+    uint32_t pending = 0, w0, registered = 0;
+    unsigned i;
+    int c, first = 1, ret = 0;
+
+    if (n <= w->slots)
+        return 0;
+    for (;;) {
+        pending = 0;
+        for (i = 0; i < SHMOUT_READER_SLOTS_MAX; i++) {
+            c = claim(w, i, m, !first);
+            if (first && c == 1)
+                w->reg[i].lost++;
+            if (first && c == 2 && (c = claim(w, i, m, 1)) == 1)
+                w->reg[i].lost++;
+            pending |= (uint32_t)(c == 2) << i;
+        }
+        if (first) {
+            for (i = 0; i < SHMOUT_READER_SLOTS_MAX; i++) {
+                registered += w->reg[i].seen;
+                if (w->reg[i].seen && w->reg[i].lost > lost_max)
+                    lost_max = w->reg[i].lost;
+            }
+            w->stats.registered = registered;
+            if (lost_max > w->stats.slowest_reader_lost)
+                w->stats.slowest_reader_lost = lost_max;
+        }
+        if (!pending)
+            break;
+        now = shmout_priv_now_ns(CLOCK_MONOTONIC);
+        if (first) {
+            first = 0;
+            start = now;
+            deadline = now + (uint64_t)w->lossless_timeout_ms * 1000000u;
+            w->stats.lossless_waits++;
+        }
+        if (interrupted(w)) {
+            ret = shmout_priv_fail(-EINTR, "interrupted while waiting for a lossless reader");
+            break;
+        }
+        if (now >= deadline) {
+            for (i = 0; i < SHMOUT_READER_SLOTS_MAX; i++) {
+                struct shmout_reader_slot *e = &w->wait->readers[i];
+                uint32_t st = SHMOUT_REG_LOSSLESS;
+
+                if (!(pending >> i & 1))
+                    continue;
+                atomic_store_explicit(SHMOUT_A64(&e->evicted), m, memory_order_release);
+                if (atomic_compare_exchange_strong_explicit(SHMOUT_A32(&e->state), &st,
+                                                            SHMOUT_REG_EVERY,
+                                                            memory_order_acq_rel,
+                                                            memory_order_acquire)) {
+                    w->stats.evictions++;
+                    w->reg[i].lost++;       /* frame m is lost to it */
+                }
+            }
+            break;
+        }
+        /* sleep until a lossless reader acknowledges (or a slice passes: dead readers) */
+        atomic_store_explicit(SHMOUT_A32(&w->wait->writer_waiting), 1, memory_order_seq_cst);
+        w0 = atomic_load_explicit(SHMOUT_A32(&w->wait->ack_word), memory_order_seq_cst);
+        for (i = 0; i < SHMOUT_READER_SLOTS_MAX; i++)
+            if ((pending >> i & 1) && claim(w, i, m, 0) != 2)
+                pending &= ~(UINT32_C(1) << i);
+        if (pending) {
+            uint64_t left_ms = (deadline - now) / 1000000u + 1;
+
+            shmout_priv_futex_wait(&w->wait->ack_word, w0,
+                                   left_ms < SHMOUT_PRIV_LOSSLESS_SLICE_MS ? (int)left_ms :
+                                   SHMOUT_PRIV_LOSSLESS_SLICE_MS);
+        }
+        atomic_store_explicit(SHMOUT_A32(&w->wait->writer_waiting), 0, memory_order_seq_cst);
+    }
+    if (start)
+        w->stats.lossless_wait_ns += shmout_priv_now_ns(CLOCK_MONOTONIC) - start;
+    return ret;
+}
+
 int shmout_writer_begin_frame(shmout_writer *w, uint8_t *data[4], int linesize[4])
 {
     uint64_t n = w->frames + 1;
     uint8_t *base;
     unsigned p;
+    int ret;
 
     if (!w->pending) {
+        if ((ret = wait_lossless(w, n)) < 0)
+            return ret;
         atomic_store_explicit(SHMOUT_A64(&slot_desc(w, n)->seq), 2 * n - 1,
                               memory_order_relaxed);
         SHMOUT_FENCE(memory_order_release);
@@ -534,6 +697,43 @@ uint64_t shmout_writer_frames(const shmout_writer *w)
     return w->frames;
 }
 
+void shmout_writer_get_stats(const shmout_writer *w, struct shmout_writer_stats *st)
+{
+    *st = w->stats;
+    st->frames = w->frames;
+}
+
+int shmout_writer_wait_readers(shmout_writer *w, int count, int timeout_ms)
+{
+    uint64_t deadline = 0;
+    uint32_t w0;
+    int n, stop = 0;
+
+    if (timeout_ms >= 0)
+        deadline = shmout_priv_now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000u;
+    for (;;) {
+        /* readers bump ack_word when they attach (PROTOCOL.md §21): sleep on it */
+        atomic_store_explicit(SHMOUT_A32(&w->wait->writer_waiting), 1, memory_order_seq_cst);
+        w0 = atomic_load_explicit(SHMOUT_A32(&w->wait->ack_word), memory_order_seq_cst);
+        n = shmout_priv_count_readers(w->fd);
+        if (n < 0 || n >= count ||
+            (timeout_ms >= 0 && shmout_priv_now_ns(CLOCK_MONOTONIC) >= deadline) ||
+            (stop = interrupted(w)))
+            break;
+        shmout_priv_futex_wait(&w->wait->ack_word, w0, SHMOUT_PRIV_LOSSLESS_SLICE_MS);
+    }
+    atomic_store_explicit(SHMOUT_A32(&w->wait->writer_waiting), 0, memory_order_seq_cst);
+    if (n < 0)
+        return shmout_priv_fail(-ENOTSUP, "cannot count the readers of block '%s' "
+                                "(/proc/locks is not readable)", w->name);
+    if (n >= count)
+        return n;
+    if (stop)
+        return shmout_priv_fail(-EINTR, "interrupted while waiting for readers");
+    return shmout_priv_fail(-ETIMEDOUT, "%d of %d readers attached to block '%s' within %d ms",
+                            n, count, w->name, timeout_ms);
+}
+
 void shmout_writer_close(shmout_writer *w)
 {
     if (!w)
@@ -542,6 +742,7 @@ void shmout_writer_close(shmout_writer *w)
     shmout_priv_wake_readers(w->hdr, NULL);         /* always on close (§12) */
     drop_segment(w, &w->seg, 1);
     munmap(w->wait, SHMOUT_WAIT_SIZE);
+    close(w->wait_fd);
     munmap(w->hdr, SHMOUT_PRIMARY_SIZE);
     close(w->fd);                   /* releases the writer lock */
     free(w);

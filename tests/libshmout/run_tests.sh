@@ -60,6 +60,7 @@ run unit "$T/test_unit"
 run corrupt "$T/test_corrupt"
 run crash "$T/test_crash"
 run resize "$T/test_resize"
+run lossless "$T/test_lossless"
 run stress "$T/test_stress"
 run tool sh "$HERE/test_tool.sh" "$SHMOUT_TOOL"
 

@@ -37,6 +37,7 @@ int main(void)
     F(shmout_header, heartbeat_ns); F(shmout_header, created_ns); F(shmout_header, fill_mode);
     F(shmout_header, smoothness); F(shmout_header, fps_milli); F(shmout_header, reserved0);
     F(shmout_header, name); F(shmout_header, geometry_seq); F(shmout_header, geometry_gen);
+    F(shmout_header, reader_slots); F(shmout_header, lossless_timeout_ms);
     F(shmout_header, reserved1); F(shmout_header, geometry); F(shmout_header, reserved2);
     SIZE(shmout_header);
     F(shmout_geometry, width); F(shmout_geometry, height); F(shmout_geometry, pix_fmt);
@@ -66,8 +67,14 @@ int main(void)
     F(shmout_frame_meta, realtime_ns); F(shmout_frame_meta, monotonic_ns);
     F(shmout_frame_meta, geometry_gen); F(shmout_frame_meta, reserved);
     SIZE(shmout_frame_meta);
-    F(shmout_wait_page, waiters); F(shmout_wait_page, reserved);
+    F(shmout_wait_page, waiters); F(shmout_wait_page, ack_word);
+    F(shmout_wait_page, writer_waiting); F(shmout_wait_page, reserved);
+    F(shmout_wait_page, readers);
     SIZE(shmout_wait_page);
+    F(shmout_reader_slot, state); F(shmout_reader_slot, pid); F(shmout_reader_slot, session);
+    F(shmout_reader_slot, ack); F(shmout_reader_slot, evicted); F(shmout_reader_slot, reg_id);
+    F(shmout_reader_slot, reserved);
+    SIZE(shmout_reader_slot);
     CONST(SHMOUT_MAGIC_HEADER); CONST(SHMOUT_MAGIC_SEGMENT); CONST(SHMOUT_BYTE_ORDER_MARK);
     CONST(SHMOUT_PROTO_MAJOR); CONST(SHMOUT_PROTO_MINOR);
     CONST(SHMOUT_PRIMARY_SIZE); CONST(SHMOUT_WAIT_SIZE); CONST(SHMOUT_NAME_MAX);
@@ -75,6 +82,9 @@ int main(void)
     CONST(SHMOUT_MIN_SLOTS); CONST(SHMOUT_MAX_SLOTS);
     CONST(SHMOUT_STATE_INIT); CONST(SHMOUT_STATE_OPEN); CONST(SHMOUT_STATE_CLOSED);
     CONST(SHMOUT_CONTROL_ACTIVE);
+    CONST(SHMOUT_READER_SLOTS_MAX); CONST(SHMOUT_READER_SLOTS_OFFSET);
+    CONST(SHMOUT_LOSSLESS_TIMEOUT_MAX_MS);
+    CONST(SHMOUT_REG_FREE); CONST(SHMOUT_REG_EVERY); CONST(SHMOUT_REG_LOSSLESS);
     CONST(SHMOUT_MEMTYPE_LOCAL); CONST(SHMOUT_MEMTYPE_GLOBAL);
     CONST(SHMOUT_NOPTS); CONST(SHMOUT_PIX_NONE); CONST(SHMOUT_PIX_OTHER);
     CONST(SHMOUT_PLANE_ALIGN); CONST(SHMOUT_DATA_ALIGN);

@@ -24,7 +24,8 @@ for line in dump:
 # (section heading prefix, table index within it, struct)
 TABLES = [("## 4.", 0, "shmout_header"), ("## 5.", 0, "shmout_geometry"),
           ("## 6.", 0, "shmout_segment_header"), ("## 6.", 1, "shmout_slot_desc"),
-          ("## 6.", 2, "shmout_frame_meta")]
+          ("## 6.", 2, "shmout_frame_meta"), ("## 7.", 0, "shmout_wait_page"),
+          ("## 21.", 0, "shmout_reader_slot")]
 failed = 0
 
 

@@ -52,7 +52,7 @@ wait_for() {   # wait until info works
 check "--help exits 0" 0 "$S" --help
 expect "--help lists commands" "$TMP/out" "test-writer NAME"
 check "--version exits 0" 0 "$S" --version
-expect "--version prints the protocol" "$TMP/out" "protocol 1.0"
+expect "--version prints the protocol" "$TMP/out" "protocol 1.1"
 check "no command is a usage error" 2 "$S"
 check "unknown command is a usage error" 2 "$S" frobnicate
 expect "usage error names the command" "$TMP/err" "unknown command 'frobnicate'"
