@@ -245,8 +245,9 @@ struct shmout_reader_stats {
     uint64_t reattaches;       /* data-object switches (growth, writer restart) */
     uint64_t geometry_changes; /* returned frames whose geometry_gen (or session)
                                   differed from the previous returned frame's */
-    uint64_t frames_before_attach; /* of frames_skipped: published before the first frame
-                                  this reader returned in its session (frames 1 .. n-1) */
+    uint64_t frames_before_attach; /* of frames_skipped: published before this reader
+                                  attached (frames 1 .. the newest one then, of the session
+                                  it attached in); the others were lost to a lapping writer */
     uint64_t evictions;        /* times the writer evicted this lossless reader */
     uint64_t evicted_at;       /* the frame the writer overwrote at the last eviction, 0 none */
     uint32_t registered;       /* enum shmout_reg_state: how the writer knows this reader now

@@ -34,6 +34,9 @@ struct shmout_reader {
     char name[SHMOUT_NAME_MAX + 1];
     int memtype;
     int fd;                                /* primary object, read-only */
+    int notify;                            /* inotify on /dev/shm while opening, or -1; closed
+                                              only by shmout_reader_close (a close can take
+                                              milliseconds, during which frames go by) */
     ino_t ino;
     const struct shmout_header *hdr;
     struct shmout_wait_page *wait;         /* NULL if not writable for us */
@@ -48,6 +51,7 @@ struct shmout_reader {
     uint32_t missing_gen;                  /* announced data object we could not open */
     uint64_t session;                      /* session of cur */
     uint64_t last;                         /* last frame number returned */
+    uint64_t attach_session, attach_latest;    /* session and newest frame when we attached */
     int unconfirmed;                       /* last was counted seen by acquire, not validated */
     uint64_t last_geometry_gen, last_session;  /* of the last frame returned */
     int last_status;
@@ -309,6 +313,14 @@ static int refresh_segment(shmout_reader *r, int may_unmap)
     return 0;
 }
 
+static uint64_t latest(const shmout_reader *r)
+{
+    const struct shmout_segment_header *sh = (const void *)r->cur.map;
+
+    return r->cur.map ? atomic_load_explicit(SHMOUT_A64(&sh->latest_frame),
+                                             memory_order_acquire) : 0;
+}
+
 /*
  * Sleep until something changes in /dev/shm (inotify, PROTOCOL.md §10 "Attach") or ms pass;
  * without inotify (ino < 0) just sleep.
@@ -367,13 +379,14 @@ int shmout_reader_open_mode(shmout_reader **rp, const char *name, int memtype, i
 {
     uint64_t deadline = 0, now;
     shmout_reader *r;
-    int ret, ino = -1, ms;
+    int ret, ms;
 
     *rp = NULL;
     r = calloc(1, sizeof(*r));
     if (!r)
         return shmout_priv_fail(-ENOMEM, "out of memory");
     r->fd = -1;
+    r->notify = -1;
     r->wait_fd = -1;
     r->reg = -1;
     r->last_status = -1;
@@ -387,11 +400,11 @@ int shmout_reader_open_mode(shmout_reader **rp, const char *name, int memtype, i
     if (timeout_ms > 0)
         deadline = shmout_priv_now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000u;
     /* watch first, then look: a block created in between is not missed */
-    if (timeout_ms != 0 && (ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) >= 0 &&
-        inotify_add_watch(ino, SHMOUT_PRIV_SHM_DIR, IN_CREATE | IN_MOVED_TO | IN_MODIFY |
+    if (timeout_ms != 0 && (r->notify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) >= 0 &&
+        inotify_add_watch(r->notify, SHMOUT_PRIV_SHM_DIR, IN_CREATE | IN_MOVED_TO | IN_MODIFY |
                           IN_ATTRIB | IN_CLOSE_WRITE) < 0) {
-        close(ino);
-        ino = -1;
+        close(r->notify);
+        r->notify = -1;
     }
     while ((ret = attach_primary(r)) == -ENOENT || ret == -EAGAIN) {
         if (timeout_ms == 0)
@@ -403,37 +416,26 @@ int shmout_reader_open_mode(shmout_reader **rp, const char *name, int memtype, i
             goto fail;
         }
         /* without inotify, poll every 20 ms */
-        ms = ino < 0 ? 20 : SHMOUT_PRIV_SLICE_MS;
+        ms = r->notify < 0 ? 20 : SHMOUT_PRIV_SLICE_MS;
         if (timeout_ms > 0 && (deadline - now) / 1000000u + 1 < (uint64_t)ms)
             ms = (int)((deadline - now) / 1000000u) + 1;
         if (ret == -EAGAIN)
-            wait_setup(r, ino, ms);
+            wait_setup(r, r->notify, ms);
         else
-            wait_dir_event(ino, ms);
+            wait_dir_event(r->notify, ms);
     }
-    if (ino >= 0)
-        close(ino);
-    ino = -1;
     if (ret < 0)
         goto fail;
     ret = refresh_segment(r, 1);
     if (ret < 0)
         goto fail;
+    r->attach_session = r->session;
+    r->attach_latest = latest(r);
     *rp = r;
     return 0;
 fail:
-    if (ino >= 0)
-        close(ino);
     shmout_reader_close(r);
     return ret;
-}
-
-static uint64_t latest(const shmout_reader *r)
-{
-    const struct shmout_segment_header *sh = (const void *)r->cur.map;
-
-    return r->cur.map ? atomic_load_explicit(SHMOUT_A64(&sh->latest_frame),
-                                             memory_order_acquire) : 0;
 }
 
 /* If the name now refers to a different primary object (the block was
@@ -584,10 +586,12 @@ static int account(shmout_reader *r, const struct shmout_frame_meta *m)
 {
     if (m->frame_number <= r->last)
         return 0;
-    /* from frame 1: a first frame n of the session skipped 1 .. n-1 (PROTOCOL.md §10) */
+    /* from frame 1: a first frame n of the session skipped 1 .. n-1 (PROTOCOL.md §10), of
+     * which those published before we attached were never ours to read */
     r->st.frames_skipped += m->frame_number - r->last - 1;
-    if (!r->last)
-        r->st.frames_before_attach += m->frame_number - 1;
+    if (!r->last && r->session == r->attach_session)
+        r->st.frames_before_attach += m->frame_number - 1 < r->attach_latest ?
+                                      m->frame_number - 1 : r->attach_latest;
     if (r->st.frames_seen && (m->geometry_gen != r->last_geometry_gen ||
                               r->session != r->last_session))
         r->st.geometry_changes++;
@@ -712,5 +716,7 @@ void shmout_reader_close(shmout_reader *r)
     unmap_seg(&r->cur);
     unmap_seg(&r->retired);
     detach_primary(r);
+    if (r->notify >= 0)
+        close(r->notify);
     free(r);
 }

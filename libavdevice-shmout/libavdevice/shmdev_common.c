@@ -21,12 +21,19 @@
 
 /* Error translation, block listing, the choice of layout and the frame layout for the shm devices. */
 
+#include "config.h"
+
 #include <stdarg.h>
+#include <stdatomic.h>
+#if HAVE_SIGACTION
+#include <signal.h>
+#endif
 
 #include "libavutil/avstring.h"
 #include "libavutil/bprint.h"
 #include "libavutil/imgutils.h"
 #include "libavutil/mem.h"
+#include "libavutil/thread.h"
 #include "shmdev_common.h"
 #include "shmdev_layout.h"
 
@@ -37,8 +44,66 @@ int ff_shmdev_error(void *logctx, int err, const char *what)
     return AVERROR(-err);
 }
 
+/*
+ * The ffmpeg command line's interrupt callback fires only at the second Ctrl-C (it returns
+ * received_nb_signals > transcode_init_done), and from FFmpeg 6.1 on, the first one makes the
+ * main thread join the demuxer thread: a device waiting for a writer that never comes would
+ * hold ffmpeg until the second, and its outputs would never be finished. So the devices also
+ * note SIGINT and SIGTERM themselves, in a handler that counts the signal and then calls the
+ * handler the application installed (ffmpeg's, ffplay's SDL one), with its flags and mask.
+ * Only signals the application handles are watched: by default SIGINT ends the process anyway.
+ */
+#if HAVE_SIGACTION
+static atomic_int shmdev_signals;
+static struct sigaction shmdev_prev[2];
+
+static void shmdev_note_signal(int sig, siginfo_t *info, void *uctx)
+{
+    const struct sigaction *prev = &shmdev_prev[sig == SIGTERM];
+
+    atomic_fetch_add(&shmdev_signals, 1);
+    if (prev->sa_flags & SA_SIGINFO)
+        prev->sa_sigaction(sig, info, uctx);
+    else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN)
+        prev->sa_handler(sig);
+}
+
+static void shmdev_install_watch(void)
+{
+    static const int sigs[2] = { SIGINT, SIGTERM };
+
+    for (int i = 0; i < 2; i++) {
+        struct sigaction sa;
+
+        if (sigaction(sigs[i], NULL, &shmdev_prev[i]) < 0 ||
+            (!(shmdev_prev[i].sa_flags & SA_SIGINFO) && (shmdev_prev[i].sa_handler == SIG_DFL ||
+                                                           shmdev_prev[i].sa_handler == SIG_IGN)))
+            continue;
+        sa = shmdev_prev[i];
+        sa.sa_flags |= SA_SIGINFO;
+        sa.sa_sigaction = shmdev_note_signal;
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+void ff_shmdev_watch_signals(void)
+{
+    static AVOnce once = AV_ONCE_INIT;
+
+    ff_thread_once(&once, shmdev_install_watch);
+}
+#else
+void ff_shmdev_watch_signals(void)
+{
+}
+#endif
+
 int ff_shmdev_interrupted(AVFormatContext *s)
 {
+#if HAVE_SIGACTION
+    if (atomic_load(&shmdev_signals))
+        return 1;
+#endif
     return s->interrupt_callback.callback && s->interrupt_callback.callback(s->interrupt_callback.opaque);
 }
 

@@ -67,8 +67,15 @@ int ff_shmdev_error(void *logctx, int err, const char *what);
  */
 int ff_shmdev_get_device_list(AVFormatContext *s, AVDeviceInfoList *device_list);
 
-/** Whether the user asked to stop (Ctrl-C): the context's interrupt callback says so. */
+/**
+ * Whether the user asked to stop: a SIGINT or SIGTERM arrived since ff_shmdev_watch_signals()
+ * (the first Ctrl-C, which the ffmpeg command line does not pass on), or the context's
+ * interrupt callback says so.
+ */
 int ff_shmdev_interrupted(AVFormatContext *s);
+
+/** Start noting SIGINT and SIGTERM for ff_shmdev_interrupted() (once per process). */
+void ff_shmdev_watch_signals(void);
 
 /** Add a block, described by a printf format, to a device list. */
 int ff_shmdev_add_device(AVDeviceInfoList *device_list, const char *name, const char *fmt, ...)

@@ -46,6 +46,7 @@ typedef struct ShmDevWriterParams {
     int memtype;
     int slots, active, fill_mode, smoothness;
     int64_t lock_timeout;           /* microseconds a writer waits for a reader's lock */
+    int64_t lossless_timeout;       /* microseconds a writer waits for a lossless reader */
 } ShmDevWriterParams;
 
 typedef struct ShmDevOutLayout {
@@ -71,6 +72,12 @@ typedef struct ShmDevOutLayout {
     int  (*get_active)(void *w);
     /** Tell readers the writer lives while no frame comes; NULL: the layout has no heartbeat. */
     void (*heartbeat)(void *w);
+    /**
+     * Wait up to timeout microseconds (-1: forever) until count readers are attached: the
+     * number attached, AVERROR(ETIMEDOUT), AVERROR_EXIT (interrupted) or another error.
+     * NULL: the layout cannot count its readers.
+     */
+    int  (*wait_readers)(void *w, void *logctx, int count, int64_t timeout);
     /** Close the block, logging what it did (frames, drops) into logctx. */
     void (*close)(void **w, void *logctx);
     /** The blocks on this machine (-sinks, -sources); NULL: the layout cannot list them. */
@@ -80,7 +87,7 @@ typedef struct ShmDevOutLayout {
 /* What a reader is opened with: shmin's options. */
 typedef struct ShmDevReaderParams {
     int memtype;
-    int mode;                       /* SHMOUT_READ_LATEST or SHMOUT_READ_EVERY */
+    int mode;                       /* enum shmout_read_mode */
     int onclose_wait;               /* at the writer's close: wait for the next one */
     int64_t timeout;                /* microseconds to wait for the block, -1 forever */
     int64_t lock_timeout;           /* microseconds to wait for a writer's lock */
@@ -102,8 +109,8 @@ typedef struct ShmDevInLayout {
     int  (*read)(void *r, AVFormatContext *s, AVFrame *frame, struct shmout_frame_meta *meta);
     /** A frame was announced but none could be read: AVERROR(EAGAIN) to go on, or AVERROR_EOF. */
     int  (*unreadable)(void *r, AVFormatContext *s);
-    /** Log frames lost since the last call. */
-    void (*report)(void *r, AVFormatContext *s);
+    /** Log the frames lost before the frame just read, whose timing is meta. */
+    void (*report)(void *r, AVFormatContext *s, const struct shmout_frame_meta *meta);
     void (*close)(void **r);
 } ShmDevInLayout;
 

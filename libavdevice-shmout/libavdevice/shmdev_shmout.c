@@ -34,65 +34,142 @@
 #include "shmdev_common.h"
 #include "shmdev_layout.h"
 
-static int out_open(void **w, void *logctx, const ShmDevWriterParams *p,
+typedef struct ShmDevShmoutWriter {
+    shmout_writer *writer;
+    const char *name;
+    uint64_t lost_reported;      /* slowest_reader_lost last logged */
+    int64_t lost_logged;         /* when (av_gettime_relative) */
+} ShmDevShmoutWriter;
+
+static int out_interrupted(void *logctx)
+{
+    return ff_shmdev_interrupted(logctx);
+}
+
+static int out_open(void **wp, void *logctx, const ShmDevWriterParams *p,
                     const struct shmout_geometry *g)
 {
+    ShmDevShmoutWriter *w = av_mallocz(sizeof(*w));
     struct shmout_writer_options opts;
     int ret;
 
+    if (!w)
+        return AVERROR(ENOMEM);
+    *wp = w;
+    w->name = p->name;
     shmout_writer_options_default(&opts);
     opts.slots      = p->slots;
     opts.active     = p->active;
     opts.fill_mode  = p->fill_mode;
     opts.smoothness = p->smoothness;
-    if ((ret = shmout_writer_open((shmout_writer **)w, p->name, p->memtype, g, &opts)) < 0)
+    opts.lossless_timeout_ms = FFMAX(1, FFMIN(p->lossless_timeout / 1000, SHMOUT_LOSSLESS_TIMEOUT_MAX_MS));
+    opts.interrupt        = out_interrupted;
+    opts.interrupt_opaque = logctx;
+    if ((ret = shmout_writer_open(&w->writer, p->name, p->memtype, g, &opts)) < 0) {
+        av_freep(wp);
         return ff_shmdev_error(logctx, ret, "Cannot open the shared-memory block");
+    }
     av_log(logctx, AV_LOG_VERBOSE, "Writing %ux%u %s frames to %s block '%s'\n",
            g->width, g->height, g->pix_fmt_name, shmout_memtype_name(p->memtype), p->name);
     return 0;
 }
 
-static int out_set_geometry(void *w, void *logctx, const struct shmout_geometry *g)
+static int out_set_geometry(void *wp, void *logctx, const struct shmout_geometry *g)
 {
-    int ret = shmout_writer_set_geometry(w, g);
+    ShmDevShmoutWriter *w = wp;
+    int ret = shmout_writer_set_geometry(w->writer, g);
 
     if (ret < 0)
         return ff_shmdev_error(logctx, ret, "Cannot change the block's geometry");
     return 0;
 }
 
-static int out_begin_frame(void *w, void *logctx, uint8_t *dst[4], int dst_linesize[4])
+static int out_begin_frame(void *wp, void *logctx, uint8_t *dst[4], int dst_linesize[4])
 {
-    int ret = shmout_writer_begin_frame(w, dst, dst_linesize);
+    ShmDevShmoutWriter *w = wp;
+    int ret = shmout_writer_begin_frame(w->writer, dst, dst_linesize);
 
+    if (ret == -EINTR)
+        return AVERROR_EXIT;
     return ret < 0 ? ff_shmdev_error(logctx, ret, "Cannot get a slot of the block") : 0;
 }
 
-static int out_publish(void *w, void *logctx, struct shmout_frame_meta *meta)
+/* -v verbose: the frames the slowest registered reader lost, at most once a second. */
+static void report_lost(ShmDevShmoutWriter *w, void *logctx)
 {
-    int ret = shmout_writer_publish(w, meta);
+    struct shmout_writer_stats st;
+    int64_t now = av_gettime_relative();
 
-    return ret < 0 ? ff_shmdev_error(logctx, ret, "Cannot publish the frame") : 0;
+    shmout_writer_get_stats(w->writer, &st);
+    if (st.slowest_reader_lost > w->lost_reported && now - w->lost_logged >= 1000000) {
+        av_log(logctx, AV_LOG_VERBOSE, "The slowest reader of block '%s' has lost %"PRIu64" frames\n",
+               w->name, st.slowest_reader_lost);
+        w->lost_reported = st.slowest_reader_lost;
+        w->lost_logged   = now;
+    }
 }
 
-static int out_get_active(void *w)
+static int out_publish(void *wp, void *logctx, struct shmout_frame_meta *meta)
 {
-    return shmout_writer_get_active(w);
+    ShmDevShmoutWriter *w = wp;
+    int ret = shmout_writer_publish(w->writer, meta);
+
+    if (ret < 0)
+        return ff_shmdev_error(logctx, ret, "Cannot publish the frame");
+    report_lost(w, logctx);
+    return 0;
 }
 
-static void out_heartbeat(void *w)
+static int out_get_active(void *wp)
 {
-    shmout_writer_heartbeat(w);
+    ShmDevShmoutWriter *w = wp;
+    return shmout_writer_get_active(w->writer);
 }
 
-static void out_close(void **w, void *logctx)
+static void out_heartbeat(void *wp)
 {
-    if (!*w)
+    ShmDevShmoutWriter *w = wp;
+    shmout_writer_heartbeat(w->writer);
+}
+
+static int out_wait_readers(void *wp, void *logctx, int count, int64_t timeout)
+{
+    ShmDevShmoutWriter *w = wp;
+    int ret = shmout_writer_wait_readers(w->writer, count,
+                                         timeout < 0 ? -1 : (int)FFMIN(timeout / 1000, INT_MAX));
+
+    if (ret == -EINTR)
+        return AVERROR_EXIT;
+    if (ret == -ETIMEDOUT)
+        return AVERROR(ETIMEDOUT);   /* the caller says what happens now */
+    return ret < 0 ? ff_shmdev_error(logctx, ret, "Cannot wait for readers") : ret;
+}
+
+/* Close, saying what readers lost: the writer waits only for lossless readers. */
+static void out_close(void **wp, void *logctx)
+{
+    ShmDevShmoutWriter *w = *wp;
+    struct shmout_writer_stats st;
+
+    if (!w)
         return;
-    av_log(logctx, AV_LOG_VERBOSE, "Closing the block after %"PRIu64" frames\n",
-           shmout_writer_frames(*w));
-    shmout_writer_close(*w);
-    *w = NULL;
+    if (w->writer) {
+        shmout_writer_get_stats(w->writer, &st);
+        if (st.lossless_waits)
+            av_log(logctx, AV_LOG_VERBOSE, "%"PRIu64" frames waited %.3f s in all for lossless readers\n",
+                   st.lossless_waits, st.lossless_wait_ns / 1e9);
+        if (st.evictions)
+            av_log(logctx, AV_LOG_WARNING, "%"PRIu64" times a lossless reader of block '%s' stayed behind "
+                   "for longer than -lossless_timeout and was evicted (it lost frames, and was told which)\n",
+                   st.evictions, w->name);
+        if (st.slowest_reader_lost)
+            av_log(logctx, AV_LOG_WARNING, "The slowest registered reader of block '%s' lost %"PRIu64" frames: "
+                   "the writer never waits for readers unless they read with -mode lossless\n",
+                   w->name, st.slowest_reader_lost);
+        av_log(logctx, AV_LOG_VERBOSE, "Closing the block after %"PRIu64" frames\n", st.frames);
+        shmout_writer_close(w->writer);
+    }
+    av_freep(wp);
 }
 
 static int out_list(AVFormatContext *s, AVDeviceInfoList *device_list)
@@ -125,6 +202,7 @@ const ShmDevOutLayout ff_shmdev_out_shmout = {
     .publish      = out_publish,
     .get_active   = out_get_active,
     .heartbeat    = out_heartbeat,
+    .wait_readers = out_wait_readers,
     .close        = out_close,
     .list         = out_list,
 };
@@ -133,26 +211,56 @@ typedef struct ShmDevShmoutReader {
     shmout_reader *reader;
     ShmDevReaderParams p;
     struct shmout_geometry geometry;
-    uint64_t skipped;            /* frames_skipped already reported */
+    struct shmout_reader_stats reported;   /* the counters already reported */
+    int end_reported;            /* the writer's end was logged since the last frame */
+    int got_frame;               /* a frame was read */
 } ShmDevShmoutReader;
+
+#define SHMDEV_STEP_MS 100       /* waits are cut into steps this long, for Ctrl-C */
 
 static int in_open(void **rp, AVFormatContext *s, const ShmDevReaderParams *p)
 {
     ShmDevShmoutReader *r = av_mallocz(sizeof(*r));
-    int timeout_ms = p->timeout < 0 ? -1 : (int)FFMIN(p->timeout / 1000, INT_MAX);
+    int64_t start = av_gettime_relative();
+    struct shmout_reader_stats st;
     int ret;
 
     if (!r)
         return AVERROR(ENOMEM);
     *rp  = r;
     r->p = *p;
-    if ((ret = shmout_reader_open(&r->reader, s->url, p->memtype, timeout_ms)) < 0)
+    for (;;) {
+        int64_t left = p->timeout < 0 ? INT64_MAX : start + p->timeout - av_gettime_relative();
+        int step = (int)FFMAX(0, FFMIN(left / 1000, SHMDEV_STEP_MS));
+
+        ret = shmout_reader_open_mode(&r->reader, s->url, p->memtype, step, p->mode);
+        if (ret != -ETIMEDOUT && !((ret == -ENOENT || ret == -EAGAIN) && step == 0 && left > 0))
+            break;
+        if (ff_shmdev_interrupted(s))
+            return AVERROR_EXIT;
+        if (left <= 0) {
+            av_log(s, AV_LOG_ERROR, "Cannot open the shared-memory block: no writer created block '%s' "
+                   "(%s) within %.3g s; start its writer, or wait longer with -timeout\n",
+                   s->url, shmout_memtype_name(p->memtype), p->timeout / 1e6);
+            return AVERROR(ETIMEDOUT);
+        }
+    }
+    if (ret < 0)
         return ff_shmdev_error(s, ret, "Cannot open the shared-memory block");
-    shmout_reader_set_mode(r->reader, p->mode);
+    shmout_reader_get_stats(r->reader, &st);
+    if (p->mode == SHMOUT_READ_LOSSLESS && st.registered != SHMOUT_REG_LOSSLESS)
+        av_log(s, AV_LOG_WARNING, "The writer of block '%s' cannot keep frames for this lossless reader "
+               "(it speaks protocol 1.0, the block's wait object is not writable for you, or 32 readers "
+               "are registered already): reading every frame it keeps, losses reported\n", s->url);
     return 0;
 }
 
-/* Wait for a frame newer than the last one, in short steps so that Ctrl-C works. */
+/*
+ * Wait for a frame newer than the last one, in short steps so that Ctrl-C works. At the
+ * writer's end with onclose wait, this waits for the next writer for as long as it takes. A
+ * block that ended before this reader read anything (left by an earlier run) is waited on
+ * for a writer within the timeout, whatever onclose says.
+ */
 static int in_wait(void *rp, AVFormatContext *s, int64_t timeout)
 {
     ShmDevShmoutReader *r = rp;
@@ -160,27 +268,31 @@ static int in_wait(void *rp, AVFormatContext *s, int64_t timeout)
     int ret;
 
     for (;;) {
-        ret = shmout_reader_wait(r->reader, 100);
-        if (ret != -ETIMEDOUT)
-            break;
         if (ff_shmdev_interrupted(s))
             return AVERROR_EXIT;
+        ret = shmout_reader_wait(r->reader, SHMDEV_STEP_MS);
+        if (ret == 0)
+            return 0;
+        if (ret == -ESHUTDOWN || ret == -ESTALE) {
+            if (!r->got_frame) {
+                if (!r->end_reported)
+                    av_log(s, AV_LOG_INFO, "Block '%s' has no writer now (its last one %s); waiting for one\n",
+                           s->url, ret == -ESTALE ? "died" : "closed it");
+            } else if (!r->end_reported) {
+                av_log(s, ret == -ESTALE ? AV_LOG_WARNING : AV_LOG_INFO, "The writer of block '%s' %s%s\n",
+                       s->url, ret == -ESTALE ? "is gone" : "closed it",
+                       r->p.onclose_wait ? "; waiting for the next writer" : "");
+            }
+            r->end_reported = 1;
+            if (r->got_frame && !r->p.onclose_wait)
+                return AVERROR_EOF;
+            if (r->got_frame)
+                deadline = INT64_MAX;
+        } else if (ret != -ETIMEDOUT) {
+            return ff_shmdev_error(s, ret, "Cannot wait for a frame");
+        }
         if (av_gettime_relative() >= deadline)
             return AVERROR(ETIMEDOUT);
-    }
-    switch (ret) {
-    case 0:
-        return 0;
-    case -ESHUTDOWN:
-    case -ESTALE:
-        av_log(s, ret == -ESTALE ? AV_LOG_WARNING : AV_LOG_INFO, "The writer of block '%s' %s%s\n",
-               s->url, ret == -ESTALE ? "is gone" : "closed it",
-               r->p.onclose_wait ? "; waiting for the next writer" : "");
-        if (!r->p.onclose_wait)
-            return AVERROR_EOF;
-        return in_wait(rp, s, -1);
-    default:
-        return ff_shmdev_error(s, ret, "Cannot wait for a frame");
     }
 }
 
@@ -238,6 +350,8 @@ static int in_read(void *rp, AVFormatContext *s, AVFrame *frame, struct shmout_f
         return AVERROR(EAGAIN);
     if (ret < 0)
         return ff_shmdev_error(s, ret, "Cannot read a frame");
+    r->end_reported = 0;
+    r->got_frame = 1;
     frame->sample_aspect_ratio = (AVRational){ got.sar_num, got.sar_den };
     frame->color_range     = got.color.range;
     frame->colorspace      = got.color.matrix;
@@ -264,20 +378,39 @@ static int in_unreadable(void *rp, AVFormatContext *s)
     return AVERROR_EOF;
 }
 
-/* Log frames lost since the last report. */
-static void in_report(void *rp, AVFormatContext *s)
+/*
+ * Log the frames lost just before frame meta->frame_number (n): the d frames the counters
+ * added since the last report are n - d .. n - 1, lost before this reader attached, to an
+ * eviction or to the writer lapping the reader. A newest-frame reader skips on purpose.
+ */
+static void in_report(void *rp, AVFormatContext *s, const struct shmout_frame_meta *meta)
 {
     ShmDevShmoutReader *r = rp;
     struct shmout_reader_stats st;
-    int every = r->p.mode == SHMOUT_READ_EVERY;
+    uint64_t d, n = meta->frame_number;
+    int level = r->p.mode == SHMOUT_READ_LATEST ? AV_LOG_DEBUG : AV_LOG_WARNING;
+    char range[64];
 
     shmout_reader_get_stats(r->reader, &st);
-    if (st.frames_skipped > r->skipped)
-        av_log(s, every ? AV_LOG_WARNING : AV_LOG_DEBUG,
-               "%"PRIu64" frames of block '%s' were not read (%"PRIu64" in all)%s\n",
-               st.frames_skipped - r->skipped, s->url, st.frames_skipped,
-               every ? ": the writer lapped the reader" : "");
-    r->skipped = st.frames_skipped;
+    d = st.frames_skipped - r->reported.frames_skipped;
+    if (d && d < n) {
+        if (d == 1)
+            snprintf(range, sizeof(range), "frame %"PRIu64, n - 1);
+        else
+            snprintf(range, sizeof(range), "frames %"PRIu64"-%"PRIu64, n - d, n - 1);
+        if (st.frames_before_attach > r->reported.frames_before_attach)
+            av_log(s, r->p.mode == SHMOUT_READ_LATEST ? AV_LOG_VERBOSE : AV_LOG_WARNING,
+                   "%s of block '%s' %s published before this reader attached\n",
+                   range, s->url, d == 1 ? "was" : "were");
+        else if (st.evictions > r->reported.evictions)
+            av_log(s, level, "This lossless reader stayed behind the writer of block '%s' for longer than "
+                   "its -lossless_timeout and was evicted at frame %"PRIu64": %s lost; reading "
+                   "losslessly again\n", s->url, st.evicted_at, range);
+        else
+            av_log(s, level, "%s of block '%s' lost (%"PRIu64" in all): the writer lapped this reader; "
+                   "it waits only for readers with -mode lossless\n", range, s->url, st.frames_skipped);
+    }
+    r->reported = st;
 }
 
 static void in_close(void **rp)

@@ -1062,7 +1062,8 @@ static int td_in_unreadable(av_unused void *rp, av_unused AVFormatContext *s)
 }
 
 /* The layout has no frame counter: a frame overwritten before it was seen is not known. */
-static void td_in_report(av_unused void *rp, av_unused AVFormatContext *s)
+static void td_in_report(av_unused void *rp, av_unused AVFormatContext *s,
+                         av_unused const struct shmout_frame_meta *meta)
 {
 }
 

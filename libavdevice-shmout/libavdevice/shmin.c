@@ -80,6 +80,12 @@ static av_cold int read_header(AVFormatContext *s)
     int64_t deadline = c->timeout < 0 ? INT64_MAX : av_gettime_relative() + c->timeout;
     int ret, waited = 0;
 
+    if (c->mode == SHMOUT_READ_LOSSLESS && c->layout != SHMDEV_LAYOUT_SHMOUT) {
+        av_log(s, AV_LOG_ERROR, "-mode lossless needs -layout shmout: TouchDesigner's layout has no "
+               "frame numbers for a writer to wait on\n");
+        return AVERROR(EINVAL);
+    }
+    ff_shmdev_watch_signals();
     if ((ret = ff_shmdev_in_layout(s, c->layout, &c->ops)) < 0 ||
         (ret = c->ops->open(&c->reader, s, &p)) < 0)
         return ret;
@@ -167,7 +173,12 @@ static int shmin_read_packet(AVFormatContext *s, AVPacket *pkt)
         meta  = c->first_meta;
         c->first = NULL;
     } else {
-        if ((ret = c->ops->wait(c->reader, s, -1)) < 0)
+        if ((ret = c->ops->wait(c->reader, s, -1)) == AVERROR_EXIT) {
+            /* Ctrl-C: end the stream, so that ffmpeg finishes its outputs */
+            av_log(s, AV_LOG_INFO, "Stopped reading block '%s'\n", s->url);
+            return AVERROR_EOF;
+        }
+        if (ret < 0)
             return ret;
         if (!(frame = av_frame_alloc()))
             return AVERROR(ENOMEM);
@@ -176,7 +187,7 @@ static int shmin_read_packet(AVFormatContext *s, AVPacket *pkt)
             return ret == AVERROR(EAGAIN) ? c->ops->unreadable(c->reader, s) : ret;
         }
     }
-    c->ops->report(c->reader, s);
+    c->ops->report(c->reader, s, &meta);
     frame->pts = shmin_pts(s, &meta);
     c->last_pts = frame->pts;
 
@@ -211,9 +222,12 @@ static const AVOption options[] = {
     { "local",   "private to this user",                        0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_LOCAL },  0, 0, DEC, .unit = "memtype" },
     { "global",  "readable by every user, writable by its owner", 0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_MEMTYPE_GLOBAL }, 0, 0, DEC, .unit = "memtype" },
     { "mode", "which frames to take", OFFSET(mode),
-      AV_OPT_TYPE_INT, { .i64 = SHMOUT_READ_EVERY }, SHMOUT_READ_LATEST, SHMOUT_READ_EVERY, DEC, .unit = "mode" },
+      AV_OPT_TYPE_INT, { .i64 = SHMOUT_READ_EVERY }, SHMOUT_READ_LATEST, SHMOUT_READ_LOSSLESS, DEC, .unit = "mode" },
     { "every",  "every frame, in order; frames lost because the writer lapped the reader are reported",
       0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_READ_EVERY },  0, 0, DEC, .unit = "mode" },
+    { "lossless", "every frame, and the writer waits for this reader (up to its -lossless_timeout per "
+      "frame, then it evicts the reader, which reports the frames it lost)",
+      0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_READ_LOSSLESS }, 0, 0, DEC, .unit = "mode" },
     { "latest", "the newest frame, skipping older ones (lowest latency, for display)",
       0, AV_OPT_TYPE_CONST, { .i64 = SHMOUT_READ_LATEST }, 0, 0, DEC, .unit = "mode" },
     { "timestamps", "timestamps of the frames", OFFSET(timestamps),

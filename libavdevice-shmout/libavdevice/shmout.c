@@ -55,6 +55,10 @@ typedef struct ShmOutContext {
     int slots;                          /* ring depth: not a TOP parameter */
     int layout;                         /* enum ShmDevLayoutId */
     int64_t lock_timeout;
+    int64_t lossless_timeout;
+    int wait_readers;
+    int64_t wait_readers_timeout;
+    int wait_readers_fail;
     ShmDevChain chain;
 
     const ShmDevOutLayout *ops;
@@ -79,6 +83,7 @@ static int prepare_block(AVFormatContext *s, const struct shmout_geometry *g)
     ShmDevWriterParams p = {
         .name = c->name, .memtype = c->memtype, .slots = c->slots, .active = c->active,
         .fill_mode = c->fillmode, .smoothness = c->filtertype, .lock_timeout = c->lock_timeout,
+        .lossless_timeout = c->lossless_timeout,
     };
     int ret;
 
@@ -113,8 +118,9 @@ static int process_frame(AVFormatContext *s, AVFrame *frame)
     if ((ret = ff_shmdev_chain_filter(&c->chain, s, frame, &out, &g)) < 0 ||
         (ret = prepare_block(s, &g)) < 0)
         return ret;
+    /* dropped: a reader holds the block, or Ctrl-C stopped a wait for a lossless reader */
     if ((ret = c->ops->begin_frame(c->writer, s, dst, dst_linesize)) < 0)
-        return ret == AVERROR(EAGAIN) ? 0 : ret;     /* dropped: a reader holds the block */
+        return ret == AVERROR(EAGAIN) || ret == AVERROR_EXIT ? 0 : ret;
     ff_shmdev_chain_write(&c->chain, out, dst, dst_linesize);
     meta.pts      = frame->pts == AV_NOPTS_VALUE ? SHMOUT_NOPTS : frame->pts;
     meta.duration = SHMDEV_FRAME_DURATION(frame);
@@ -197,6 +203,33 @@ static int stop_worker(ShmOutContext *c)
     return c->worker_ret;
 }
 
+/* wait_readers: publish nothing until that many readers are attached, or the timeout. */
+static av_cold int wait_for_readers(AVFormatContext *s)
+{
+    ShmOutContext *c = s->priv_data;
+    int ret;
+
+    if (!c->ops->wait_readers) {
+        av_log(s, AV_LOG_ERROR, "-wait_readers needs -layout shmout: the %s layout cannot count its readers\n",
+               c->ops->name);
+        return AVERROR(EINVAL);
+    }
+    av_log(s, AV_LOG_INFO, "Waiting for %d reader%s of block '%s'\n", c->wait_readers,
+           c->wait_readers > 1 ? "s" : "", c->name);
+    ret = c->ops->wait_readers(c->writer, s, c->wait_readers, c->wait_readers_timeout);
+    if (ret >= 0) {
+        av_log(s, AV_LOG_INFO, "%d reader%s attached to block '%s'\n", ret, ret > 1 ? "s" : "", c->name);
+        return 0;
+    }
+    if (ret != AVERROR(ETIMEDOUT))
+        return ret;
+    av_log(s, c->wait_readers_fail ? AV_LOG_ERROR : AV_LOG_WARNING,
+           "Fewer than %d readers attached to block '%s' within -wait_readers_timeout %.3g s: %s\n",
+           c->wait_readers, c->name, c->wait_readers_timeout / 1e6,
+           c->wait_readers_fail ? "giving up (-wait_readers_fail 1)" : "publishing anyway");
+    return c->wait_readers_fail ? AVERROR(ETIMEDOUT) : 0;
+}
+
 static av_cold int shmout_write_header(AVFormatContext *s)
 {
     ShmOutContext *c = s->priv_data;
@@ -225,6 +258,7 @@ static av_cold int shmout_write_header(AVFormatContext *s)
     }
     if ((ret = ff_shmdev_out_layout(s, c->layout, &c->ops)) < 0)
         return ret;
+    ff_shmdev_watch_signals();
     if ((ret = c->ops->check_name(c->name, err, sizeof(err))) < 0) {
         av_log(s, AV_LOG_ERROR, "Invalid block name for option 'name' (or the output URL): %s\n", err);
         return AVERROR(EINVAL);
@@ -246,6 +280,9 @@ static av_cold int shmout_write_header(AVFormatContext *s)
      * use or a full /dev/shm fails before any frame. */
     if ((ret = ff_shmdev_chain_init(&c->chain, s, par, s->streams[0]->time_base, &g)) < 0 ||
         (ret = prepare_block(s, &g)) < 0)
+        return ret;
+
+    if (c->wait_readers && (ret = wait_for_readers(s)) < 0)
         return ret;
 
     pthread_mutex_init(&c->lock, NULL);
@@ -411,6 +448,15 @@ static const AVOption options[] = {
     { "lock_timeout", "touchdesigner layout: longest wait for a reader to release the block's mutex; "
       "a frame that waited longer is dropped and counted (0: one frame's duration)", OFFSET(lock_timeout),
       AV_OPT_TYPE_DURATION, { .i64 = 0 }, 0, INT_MAX, .flags = ENC },
+    { "wait_readers", "publish nothing until this many readers are attached (any mode; like GStreamer's "
+      "wait-for-connection)", OFFSET(wait_readers), AV_OPT_TYPE_INT, { .i64 = 0 }, 0, 1000, .flags = ENC },
+    { "wait_readers_timeout", "longest wait for wait_readers readers (-1: forever)", OFFSET(wait_readers_timeout),
+      AV_OPT_TYPE_DURATION, { .i64 = 10000000 }, -1, INT_MAX * 1000.0, .flags = ENC },
+    { "wait_readers_fail", "at the wait_readers timeout: fail (1) instead of publishing anyway (0)",
+      OFFSET(wait_readers_fail), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, .flags = ENC },
+    { "lossless_timeout", "longest wait, per frame, for a reader that reads with -mode lossless; one that stays "
+      "behind longer is evicted and told which frames it lost", OFFSET(lossless_timeout),
+      AV_OPT_TYPE_DURATION, { .i64 = 1000000 }, 1000, SHMOUT_LOSSLESS_TIMEOUT_MAX_MS * 1000LL, .flags = ENC },
     { 0 },
 };
 

@@ -167,7 +167,7 @@ static void test_every_reader_counted(void)
     CHECK_FRAME(r, &v, 8);          /* 10 - 3 slots + 1 */
     CHECK_EQ(shmout_reader_validate(r, &v), 0);
     shmout_reader_get_stats(r, &rs);
-    CHECK_EQ(rs.frames_before_attach, 7);
+    CHECK_EQ(rs.frames_before_attach, 0);   /* attached before frame 1: all lapped */
     CHECK_EQ(rs.frames_skipped, 7);
     CHECK_EQ(ws.slowest_reader_lost, rs.frames_skipped);
     CHECK_FRAME(r, &v, 9);
@@ -175,6 +175,16 @@ static void test_every_reader_counted(void)
     CHECK_EQ(shmout_reader_validate(r, &v), 0);
     shmout_reader_get_stats(r, &rs);
     CHECK_EQ(rs.frames_seen + rs.frames_skipped, 10);
+    shmout_reader_close(r);
+    /* one that attaches now: frames 1-10 were before its time, 11 and 12 are its own */
+    CHECK_EQ(shmout_reader_open_mode(&r, name, SHMOUT_MEMTYPE_LOCAL, 0, SHMOUT_READ_EVERY), 0);
+    publish_n(w, 2);
+    CHECK_FRAME(r, &v, 10);
+    shmout_reader_get_stats(r, &rs);
+    CHECK_EQ(rs.frames_before_attach, 9);
+    CHECK_EQ(rs.frames_skipped, 9);
+    CHECK_FRAME(r, &v, 11);
+    CHECK_FRAME(r, &v, 12);
     shmout_reader_close(r);
     shmout_writer_close(w);
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);

@@ -132,9 +132,11 @@ def main():
     m = re.search(r"The options are the (\d+) parameters of TouchDesigner", open(readme, encoding="utf-8").read())
     top = [r for r in rows if "not a TOP parameter" not in r[2]]
     ours = sorted(r[0].strip("`") for r in rows if "not a TOP parameter" in r[2])
-    report(m is not None and len(top) == int(m.group(1)) and ours == ["layout", "lock_timeout", "slots"],
-           "README.md documents the %s TouchDesigner parameters, and slots, layout and lock_timeout"
-           % (m.group(1) if m else "?"),
+    extra = ["layout", "lock_timeout", "lossless_timeout", "slots", "wait_readers",
+             "wait_readers_fail", "wait_readers_timeout"]
+    report(m is not None and len(top) == int(m.group(1)) and ours == extra,
+           "README.md documents the %s TouchDesigner parameters, and %s"
+           % (m.group(1) if m else "?", ", ".join(extra)),
            "%d rows, %d of them TouchDesigner parameters, the others %s" % (len(rows), len(top), ours))
     check_device(ffmpeg, "demuxer=shmin", "Demuxer shmin [Shared-memory video input device]",
                  readme, "Options of `-f shmin`")
