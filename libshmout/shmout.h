@@ -266,11 +266,20 @@ struct shmout_reader_stats {
  * -ENOMEM. */
 int shmout_reader_open(shmout_reader **r, const char *name, int memtype, int timeout_ms);
 
-/* shmout_reader_open in read mode mode (enum shmout_read_mode) from the start: an every or
- * lossless reader is registered (PROTOCOL.md §21) before it counts as attached
- * (shmout_writer_wait_readers), so a writer that waited for it loses nothing for it. */
-int shmout_reader_open_mode(shmout_reader **r, const char *name, int memtype, int timeout_ms,
-                            int mode);
+struct shmout_reader_options {
+    /* Read mode (enum shmout_read_mode) from the start: an every or lossless reader is
+     * registered (PROTOCOL.md §21) before it counts as attached (shmout_writer_wait_readers),
+     * so a writer that waited for it loses nothing for it. Default: SHMOUT_READ_LATEST. */
+    int mode;
+    /* Called at least every 50 ms while open waits for the block; non-zero stops the wait
+     * (-EINTR). NULL: never. */
+    int (*interrupt)(void *opaque);
+    void *interrupt_opaque;
+};
+
+/* shmout_reader_open with options (NULL: the defaults). */
+int shmout_reader_open_opts(shmout_reader **r, const char *name, int memtype, int timeout_ms,
+                            const struct shmout_reader_options *opts);
 
 /* Which frame acquire and read return. */
 enum shmout_read_mode {

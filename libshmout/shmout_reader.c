@@ -371,11 +371,11 @@ static void wait_setup(const shmout_reader *r, int ino, int ms)
 
 int shmout_reader_open(shmout_reader **rp, const char *name, int memtype, int timeout_ms)
 {
-    return shmout_reader_open_mode(rp, name, memtype, timeout_ms, SHMOUT_READ_LATEST);
+    return shmout_reader_open_opts(rp, name, memtype, timeout_ms, NULL);
 }
 
-int shmout_reader_open_mode(shmout_reader **rp, const char *name, int memtype, int timeout_ms,
-                            int mode)
+int shmout_reader_open_opts(shmout_reader **rp, const char *name, int memtype, int timeout_ms,
+                            const struct shmout_reader_options *opts)
 {
     uint64_t deadline = 0, now;
     shmout_reader *r;
@@ -390,7 +390,7 @@ int shmout_reader_open_mode(shmout_reader **rp, const char *name, int memtype, i
     r->wait_fd = -1;
     r->reg = -1;
     r->last_status = -1;
-    if ((ret = shmout_reader_set_mode(r, mode)) < 0)
+    if (opts && (ret = shmout_reader_set_mode(r, opts->mode)) < 0)
         goto fail;
     ret = shmout_object_name(name, memtype, r->obj, sizeof(r->obj));
     if (ret < 0)
@@ -413,6 +413,10 @@ int shmout_reader_open_mode(shmout_reader **rp, const char *name, int memtype, i
         if (timeout_ms > 0 && now >= deadline) {
             ret = shmout_priv_fail(-ETIMEDOUT, "no writer created block '%s' (%s) within "
                                    "%d ms", name, shmout_memtype_name(memtype), timeout_ms);
+            goto fail;
+        }
+        if (opts && opts->interrupt && opts->interrupt(opts->interrupt_opaque)) {
+            ret = shmout_priv_fail(-EINTR, "interrupted while waiting for block '%s'", name);
             goto fail;
         }
         /* without inotify, poll every 20 ms */

@@ -39,9 +39,11 @@ typedef struct ShmDevShmoutWriter {
     const char *name;
     uint64_t lost_reported;      /* slowest_reader_lost last logged */
     int64_t lost_logged;         /* when (av_gettime_relative) */
+    uint64_t evictions, reclaimed;   /* last logged */
 } ShmDevShmoutWriter;
 
-static int out_interrupted(void *logctx)
+/* libshmout's interrupt callback: the device's (Ctrl-C). */
+static int interrupted(void *logctx)
 {
     return ff_shmdev_interrupted(logctx);
 }
@@ -63,7 +65,7 @@ static int out_open(void **wp, void *logctx, const ShmDevWriterParams *p,
     opts.fill_mode  = p->fill_mode;
     opts.smoothness = p->smoothness;
     opts.lossless_timeout_ms = FFMAX(1, FFMIN(p->lossless_timeout / 1000, SHMOUT_LOSSLESS_TIMEOUT_MAX_MS));
-    opts.interrupt        = out_interrupted;
+    opts.interrupt        = interrupted;
     opts.interrupt_opaque = logctx;
     if ((ret = shmout_writer_open(&w->writer, p->name, p->memtype, g, &opts)) < 0) {
         av_freep(wp);
@@ -94,13 +96,24 @@ static int out_begin_frame(void *wp, void *logctx, uint8_t *dst[4], int dst_line
     return ret < 0 ? ff_shmdev_error(logctx, ret, "Cannot get a slot of the block") : 0;
 }
 
-/* -v verbose: the frames the slowest registered reader lost, at most once a second. */
+/*
+ * -v verbose: lossless readers evicted or found dead, as it happens, and the frames the
+ * slowest registered reader lost, at most once a second.
+ */
 static void report_lost(ShmDevShmoutWriter *w, void *logctx)
 {
     struct shmout_writer_stats st;
     int64_t now = av_gettime_relative();
 
     shmout_writer_get_stats(w->writer, &st);
+    if (st.evictions > w->evictions)
+        av_log(logctx, AV_LOG_VERBOSE, "Evicted a lossless reader of block '%s' that stayed behind for "
+               "longer than -lossless_timeout (frame %"PRIu64")\n", w->name, st.frames);
+    if (st.reclaimed > w->reclaimed)
+        av_log(logctx, AV_LOG_VERBOSE, "A lossless reader of block '%s' died; no longer waiting for it\n",
+               w->name);
+    w->evictions = st.evictions;
+    w->reclaimed = st.reclaimed;
     if (st.slowest_reader_lost > w->lost_reported && now - w->lost_logged >= 1000000) {
         av_log(logctx, AV_LOG_VERBOSE, "The slowest reader of block '%s' has lost %"PRIu64" frames\n",
                w->name, st.slowest_reader_lost);
@@ -221,7 +234,9 @@ typedef struct ShmDevShmoutReader {
 static int in_open(void **rp, AVFormatContext *s, const ShmDevReaderParams *p)
 {
     ShmDevShmoutReader *r = av_mallocz(sizeof(*r));
-    int64_t start = av_gettime_relative();
+    struct shmout_reader_options opts = {
+        .mode = p->mode, .interrupt = interrupted, .interrupt_opaque = s,
+    };
     struct shmout_reader_stats st;
     int ret;
 
@@ -229,21 +244,15 @@ static int in_open(void **rp, AVFormatContext *s, const ShmDevReaderParams *p)
         return AVERROR(ENOMEM);
     *rp  = r;
     r->p = *p;
-    for (;;) {
-        int64_t left = p->timeout < 0 ? INT64_MAX : start + p->timeout - av_gettime_relative();
-        int step = (int)FFMAX(0, FFMIN(left / 1000, SHMDEV_STEP_MS));
-
-        ret = shmout_reader_open_mode(&r->reader, s->url, p->memtype, step, p->mode);
-        if (ret != -ETIMEDOUT && !((ret == -ENOENT || ret == -EAGAIN) && step == 0 && left > 0))
-            break;
-        if (ff_shmdev_interrupted(s))
-            return AVERROR_EXIT;
-        if (left <= 0) {
-            av_log(s, AV_LOG_ERROR, "Cannot open the shared-memory block: no writer created block '%s' "
-                   "(%s) within %.3g s; start its writer, or wait longer with -timeout\n",
-                   s->url, shmout_memtype_name(p->memtype), p->timeout / 1e6);
-            return AVERROR(ETIMEDOUT);
-        }
+    ret = shmout_reader_open_opts(&r->reader, s->url, p->memtype,
+                                  p->timeout < 0 ? -1 : (int)FFMIN(p->timeout / 1000, INT_MAX), &opts);
+    if (ret == -EINTR)
+        return AVERROR_EXIT;
+    if (ret == -ETIMEDOUT) {
+        av_log(s, AV_LOG_ERROR, "Cannot open the shared-memory block: no writer created block '%s' "
+               "(%s) within %.3g s; start its writer, or wait longer with -timeout\n",
+               s->url, shmout_memtype_name(p->memtype), p->timeout / 1e6);
+        return AVERROR(ETIMEDOUT);
     }
     if (ret < 0)
         return ff_shmdev_error(s, ret, "Cannot open the shared-memory block");

@@ -50,6 +50,7 @@ static void child_reader(const char *name, int mode, int delay_us, int ready, in
 {
     struct shmout_geometry want = geom(), got;
     struct shmout_frame_meta m;
+    struct shmout_reader_options o = { .mode = mode };
     struct seen s;
     shmout_reader *r = NULL;
     uint8_t *buf = malloc(want.frame_bytes), *data[4] = { buf, NULL, NULL, NULL };
@@ -57,7 +58,7 @@ static void child_reader(const char *name, int mode, int delay_us, int ready, in
     uint64_t prev = 0;
 
     memset(&s, 0, sizeof(s));
-    if (!buf || shmout_reader_open_mode(&r, name, SHMOUT_MEMTYPE_LOCAL, 10000, mode) < 0)
+    if (!buf || shmout_reader_open_opts(&r, name, SHMOUT_MEMTYPE_LOCAL, 10000, &o) < 0)
         _exit(3);
     if (write(ready, "r", 1) != 1)
         _exit(3);
@@ -177,7 +178,8 @@ static void test_every_reader_counted(void)
     CHECK_EQ(rs.frames_seen + rs.frames_skipped, 10);
     shmout_reader_close(r);
     /* one that attaches now: frames 1-10 were before its time, 11 and 12 are its own */
-    CHECK_EQ(shmout_reader_open_mode(&r, name, SHMOUT_MEMTYPE_LOCAL, 0, SHMOUT_READ_EVERY), 0);
+    CHECK_EQ(shmout_reader_open_opts(&r, name, SHMOUT_MEMTYPE_LOCAL, 0,
+                                     &(struct shmout_reader_options){ .mode = SHMOUT_READ_EVERY }), 0);
     publish_n(w, 2);
     CHECK_FRAME(r, &v, 10);
     shmout_reader_get_stats(r, &rs);
