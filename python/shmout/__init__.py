@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the shmout authors
 """shmout: read and write live video frames in POSIX shared memory, following the shmout
-shared-memory protocol 1.0 (docs/PROTOCOL.md). Pure standard library; numpy is used only by
+shared-memory protocol 1.1 (docs/PROTOCOL.md). Pure standard library; numpy is used only by
 ``Frame.to_numpy`` when it is installed.
 
     import shmout
@@ -9,22 +9,28 @@ shared-memory protocol 1.0 (docs/PROTOCOL.md). Pure standard library; numpy is u
         for frame in r.frames(timeout=2):
             print(frame.number, frame.width, frame.height, frame.pix_fmt_name, frame.pts)
 
+    with shmout.Reader("cam1", timeout=5, lossless=True) as r:   # every frame, none lost
+        for frame in r.frames(timeout=2):
+            ...
+
     with shmout.Writer("mine", 640, 480, "rgba") as w:
+        w.wait_readers(1, timeout=10)       # optional: do not start before a reader is there
         w.write(bytes(640 * 480 * 4), pts=0, tb=(1, 30))
 """
 
 from ._protocol import (ProtocolError, Error, BusyError, NotReadyError, OverwrittenError,
-                        Geometry, Plane, Color, Header, Segment, Meta, check_name, make_geometry,
+                        Geometry, Plane, Color, Header, Segment, Meta, ReaderSlot, check_name,
+                        make_geometry,
                         PIX_FMTS, PIX_FMT_CODES, pix_fmt_code, base_name,
                         VERSION_MAJOR, VERSION_MINOR)
 from .reader import Reader, Frame, BlockInfo, list_blocks, inspect
-from .writer import Writer, WriterFrame, remove
+from .writer import Writer, WriterFrame, WriterStats, remove
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"
 PROTOCOL_VERSION = (VERSION_MAJOR, VERSION_MINOR)
 
-__all__ = ["Reader", "Writer", "Frame", "WriterFrame", "BlockInfo", "Geometry", "Plane",
-           "Color", "Header", "Segment", "Meta", "ProtocolError", "Error", "BusyError",
-           "NotReadyError", "OverwrittenError", "list_blocks", "inspect", "remove",
-           "check_name", "make_geometry", "pix_fmt_code", "base_name", "PIX_FMTS",
+__all__ = ["Reader", "Writer", "Frame", "WriterFrame", "WriterStats", "BlockInfo", "Geometry",
+           "Plane", "Color", "Header", "Segment", "Meta", "ReaderSlot", "ProtocolError",
+           "Error", "BusyError", "NotReadyError", "OverwrittenError", "list_blocks", "inspect",
+           "remove", "check_name", "make_geometry", "pix_fmt_code", "base_name", "PIX_FMTS",
            "PIX_FMT_CODES", "PROTOCOL_VERSION"]

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the shmout authors
-"""Pure data side of the shmout protocol 1.0 (docs/PROTOCOL.md): constants, the name rules
+"""Pure data side of the shmout protocol 1.1 (docs/PROTOCOL.md): constants, the name rules
 (§3), the layouts of the primary header (§4), geometry (§5), data object and slot descriptors
-(§6), the pixel-format table (§5) and the validation every reader must do (§16).
+(§6), the wait object and its registration entries (§7, §21), the pixel-format table (§5) and
+the validation every reader must do (§16).
 
 Nothing here touches shared memory: every function works on a private ``bytes`` copy, so a
 value that changes while it is checked cannot fool the checks (§16, "copy, then check").
@@ -12,14 +13,14 @@ import re
 import struct
 from dataclasses import dataclass, field
 
-# --- constants (§4, §6, §7) -------------------------------------------------------------------
+# --- constants (§4, §6, §7, §21) ---------------------------------------------------------------
 # tests/libshmout/test_python_layout.py checks every value, offset and struct format of this
 # section against the C header (libshmout/shmout_protocol.h) as compiled.
 MAGIC_HEADER = 0x444854554F4D4853   # "SHMOUTHD" as little-endian bytes
 MAGIC_SEGMENT = 0x534454554F4D4853  # "SHMOUTDS"
 BYTE_ORDER = 0x01020304
 VERSION_MAJOR = 1
-VERSION_MINOR = 0
+VERSION_MINOR = 1                   # what this module's writer writes (§17)
 PRIMARY_SIZE = 4096
 HEADER_SIZE = 1024
 SEG_HEADER_SIZE = 256
@@ -37,6 +38,14 @@ PTS_UNKNOWN = -(1 << 63)            # INT64_MIN
 MAX_DIM = 65536
 MAX_BYTES = 1 << 40
 MIN_SLOTS, MAX_SLOTS = 2, 16
+
+# Reader registration (1.1, §21)
+READER_SLOTS_MAX = 32               # entries in the wait object; a reader uses at most these
+READER_SLOTS_OFFSET = 2048          # offset of entry 0 in the wait object
+READER_SLOT_SIZE = 64
+LOSSLESS_TIMEOUT_MAX_MS = 600000    # header.lossless_timeout_ms bound
+REG_FREE, REG_EVERY, REG_LOSSLESS = 0, 1, 2     # entry state; other values are FREE
+REG_NAMES = {REG_EVERY: "every", REG_LOSSLESS: "lossless"}
 
 # Names by value, as libshmout's shmout_*_name() give them (§13, §15). STATUS_NAMES is indexed
 # by C's enum shmout_block_status; "corrupt" is only in C's listing (list_blocks() leaves a block
@@ -70,7 +79,9 @@ OFF_RESERVED0 = 92
 OFF_NAME = 96
 OFF_GEOMETRY_SEQ = 160
 OFF_GEOMETRY_GEN = 168
-OFF_RESERVED1 = 176
+OFF_READER_SLOTS = 176
+OFF_LOSSLESS_TIMEOUT = 180
+OFF_RESERVED1 = 184
 OFF_GEOMETRY = 256
 OFF_RESERVED2 = 512
 NAME_SIZE = 64
@@ -84,20 +95,34 @@ OFF_SLOT_META = 16
 OFF_SLOT_GEOMETRY = 256
 # Wait object offsets (§7)
 OFF_WAITERS = 0
+OFF_ACK_WORD = 4
+OFF_WRITER_WAITING = 8
+OFF_READERS = READER_SLOTS_OFFSET
+# Registration entry offsets, relative to the entry (§21)
+OFF_REG_STATE = 0
+OFF_REG_PID = 4
+OFF_REG_SESSION = 8
+OFF_REG_ACK = 16
+OFF_REG_EVICTED = 24
+OFF_REG_ID = 32
+OFF_REG_RESERVED = 40
 
 # '<' = standard sizes, no implicit padding: these formats are the byte layout of the spec.
-PRIMARY_FMT = struct.Struct("<QHHIIIIIIIQiIQQQIIII64sQQ80x")       # bytes 0..255
+PRIMARY_FMT = struct.Struct("<QHHIIIIIIIQiIQQQIIII64sQQII72x")     # bytes 0..255
 GEOMETRY_FMT = struct.Struct("<IIIIQ4Q4I4I4I2i2i5B3x32s96x")      # 256 bytes
 SEGMENT_FMT = struct.Struct("<QHHIIIQQQQQQQQ168x")                 # 256 bytes
 META_FMT = struct.Struct("<QqqiiQQQQ")                             # 64 bytes
+READER_SLOT_FMT = struct.Struct("<IiQQQQ24x")                      # 64 bytes (§21)
 # the plain primary fields a writer fills at set-up (§9 step 9), each group at its OFF_*
 IDENT_FMT = struct.Struct("<HHII")      # version_major, version_minor, header_size, byte_order
 MEMTYPE_FMT = struct.Struct("<I")       # memtype
 OWNER_FMT = struct.Struct("<iIQ")       # owner_pid, owner_uid, owner_starttime
 CREATED_FMT = struct.Struct("<Q")       # created_ns
 GEOMETRY_GEN_FMT = struct.Struct("<Q")  # geometry_gen, written inside the geometry seqlock
+READERS_FMT = struct.Struct("<II")      # reader_slots, lossless_timeout_ms (1.1)
+REG_PID_FMT = struct.Struct("<i")       # entry pid, the one plain field a reader writes (§21)
 assert PRIMARY_FMT.size == 256 and GEOMETRY_FMT.size == 256
-assert SEGMENT_FMT.size == 256 and META_FMT.size == 64
+assert SEGMENT_FMT.size == 256 and META_FMT.size == 64 and READER_SLOT_FMT.size == 64
 
 
 class ProtocolError(Exception):
@@ -408,10 +433,18 @@ class Header:
     geometry_seq: int
     geometry_gen: int           # 0 when the announced geometry is unavailable (§14)
     geometry: Geometry          # None when the announced geometry is unavailable (§14)
+    reader_slots: int = 0       # 1.1 (§21): as written; 0 from a 1.0 writer
+    lossless_timeout_ms: int = 0
 
     @property
     def active(self):
         return bool(self.control & CONTROL_ACTIVE)
+
+    @property
+    def usable_reader_slots(self):
+        """Registration entries a reader may use: min(reader_slots, 32) (§21). A larger value
+        is not a reason to refuse the block, only clamped."""
+        return min(self.reader_slots, READER_SLOTS_MAX)
 
 
 def parse_header(raw, object_size=PRIMARY_SIZE, geometry_raw=None, geometry_unavailable=False):
@@ -439,7 +472,7 @@ def parse_header(raw, object_size=PRIMARY_SIZE, geometry_raw=None, geometry_unav
         raise ProtocolError("not a shmout block (magic 0x%016x)" % magic)
     (vmaj, vmin, header_size, byte_order, state, control, wake, gen, memtype, session,
      pid, uid, starttime, heartbeat, created, fill, smooth, fps, _res0, name,
-     gseq, ggen) = v[1:]
+     gseq, ggen, reader_slots, lossless_ms) = v[1:]
     if byte_order != BYTE_ORDER:
         raise ProtocolError("byte_order mark 0x%08x, expected 0x01020304" % byte_order)
     if vmaj != VERSION_MAJOR:
@@ -465,9 +498,11 @@ def parse_header(raw, object_size=PRIMARY_SIZE, geometry_raw=None, geometry_unav
         else:
             graw = raw[OFF_GEOMETRY:OFF_GEOMETRY + GEOMETRY_FMT.size]
         geometry = parse_geometry(graw, where="announced geometry")
+    # reader_slots and lossless_timeout_ms (1.1) are never a reason to refuse a block: a reader
+    # uses at most min(reader_slots, 32) entries (§21) and only copies the timeout (§4, §7)
     return Header((vmaj, vmin), header_size, state, control, wake, gen, memtype, session, pid,
                   uid, starttime, heartbeat, created, fill, smooth, fps, name, gseq, ggen,
-                  geometry)
+                  geometry, reader_slots, lossless_ms)
 
 
 @dataclass(frozen=True)
@@ -550,3 +585,35 @@ def parse_slot(desc, n, capacity):
     geometry = parse_geometry(desc[OFF_SLOT_GEOMETRY:OFF_SLOT_GEOMETRY + GEOMETRY_FMT.size],
                               capacity, "geometry of frame %d" % n)
     return meta, geometry
+
+
+@dataclass(frozen=True)
+class ReaderSlot:
+    """Registration entry `index` of the wait object (§21), decoded from a private copy. Only
+    informational (tools, tests): the writer and readers act on atomic loads of the fields.
+    `state` is the raw value; `mode` is "every", "lossless" or None (FREE, and any other value,
+    which counts as FREE)."""
+    index: int
+    state: int
+    pid: int
+    session: int
+    ack: int
+    evicted: int
+    reg_id: int
+
+    @property
+    def mode(self):
+        return REG_NAMES.get(self.state)
+
+
+def parse_reader_slots(raw, reader_slots=READER_SLOTS_MAX):
+    """The first min(reader_slots, 32) registration entries of a private copy of the wait
+    object (at least READER_SLOTS_OFFSET + 64 * entries bytes; fewer bytes: fewer entries).
+    Every value is accepted: the wait object is never a reason to refuse a block (§16)."""
+    out = []
+    for i in range(min(max(reader_slots, 0), READER_SLOTS_MAX)):
+        off = READER_SLOTS_OFFSET + READER_SLOT_SIZE * i
+        if off + READER_SLOT_SIZE > len(raw):
+            break
+        out.append(ReaderSlot(i, *READER_SLOT_FMT.unpack_from(raw, off)))
+    return out

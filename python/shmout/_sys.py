@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the shmout authors
 """Operating-system side of shmout: POSIX shared-memory objects, mappings with known addresses,
-atomic loads/stores/read-modify-writes, memory fences, the futex system call and OFD locks.
+atomic loads/stores/read-modify-writes (also compare-exchange), memory fences, the futex system
+call (on any 32-bit word of a mapping) and OFD locks (set, test, count in /proc/locks).
 
 Memory model in CPython (§8, §11). Python has no atomics, so this module uses:
   * libatomic's out-of-line ``__atomic_*`` functions (``libatomic.so.1``, part of GCC's runtime)
@@ -18,7 +19,8 @@ Memory model in CPython (§8, §11). Python has no atomics, so this module uses:
   * Without libatomic (or ctypes), aligned loads/stores fall back to ctypes' ``from_address``
     (one aligned ``memcpy`` of 4/8 bytes = one mov on x86-64 and AArch64, single-copy atomic
     in practice) and read-modify-writes become load+store (not atomic; only the advisory
-    ``waiters`` hint and ``wake_word`` could lose a count, which §7 and §12 tolerate). That is
+    ``waiters`` hint and ``wake_word`` could lose a count, which §7 and §12 tolerate, and a
+    registration's state or ``ack_word``, which costs at most a lossless wait, §21). That is
     only correct on x86 (TSO), where the fences need no instruction; on other CPUs there is
     then no way to emit a barrier, so ``fence()`` raises OSError(ENOSYS) and opening a Reader
     or Writer fails instead of risking a torn frame (§8, "Implementations without C11
@@ -105,6 +107,9 @@ if _la is not None:
     _sub4 = _fn("__atomic_fetch_sub_4", _u32, _vp, _u32, _i)
     _or4 = _fn("__atomic_fetch_or_4", _u32, _vp, _u32, _i)
     _and4 = _fn("__atomic_fetch_and_4", _u32, _vp, _u32, _i)
+    # bool __atomic_compare_exchange_4(u32 *mem, u32 *expected, u32 desired, int succ, int fail)
+    _cas4 = _fn("__atomic_compare_exchange_4", ctypes.c_bool, _vp, ctypes.POINTER(_u32), _u32,
+                _i, _i)
 
     def load32(addr):
         return _load4(addr, SEQ_CST)
@@ -129,6 +134,13 @@ if _la is not None:
 
     def fetch_and32(addr, v):
         return _and4(addr, v, SEQ_CST)
+
+    def compare_exchange32(addr, expected, desired):
+        """Strong compare-exchange (seq_cst, covers acq_rel): store `desired` if the u32 at
+        `addr` equals `expected`. Returns (True, expected) or (False, the value found)."""
+        exp = _u32(expected & 0xFFFFFFFF)
+        ok = _cas4(addr, ctypes.byref(exp), desired & 0xFFFFFFFF, SEQ_CST, SEQ_CST)
+        return bool(ok), exp.value
 
     _fence_word = ctypes.c_uint32(0)
     _fence_addr = ctypes.addressof(_fence_word)
@@ -167,6 +179,16 @@ else:
     def fetch_and32(addr, v):
         return _rmw(addr, lambda o: o & v)
 
+    def compare_exchange32(addr, expected, desired):
+        # load + store, not atomic: only registration states go through it, where a lost race
+        # costs the writer at most one lossless_timeout_ms (§21), never a frame
+        c = ctypes.c_uint32.from_address(addr)
+        old = c.value
+        if old != expected & 0xFFFFFFFF:
+            return False, old
+        c.value = desired & 0xFFFFFFFF
+        return True, old
+
     def fence():
         if not _IS_X86:
             raise OSError(errno.ENOSYS, "shmout needs libatomic (libatomic.so.1) on %s: "
@@ -201,6 +223,14 @@ def futex_wait(addr, expected, timeout):
             raise OSError(e, "futex wait: " + os.strerror(e))
 
 
+def futex_sleep(addr, expected, timeout):
+    """FUTEX_WAIT as futex_wait where futexes exist, else just sleep `timeout` (§19)."""
+    if HAVE_FUTEX:
+        futex_wait(addr, expected, timeout)
+    else:
+        time.sleep(max(0.0, timeout))
+
+
 def futex_wake(addr):
     if not HAVE_FUTEX:
         return
@@ -210,8 +240,13 @@ def futex_wake(addr):
 
 
 # --- OFD locks (§13) ------------------------------------------------------------------------------
-HAVE_OFD = hasattr(fcntl, "F_OFD_GETLK")
-# Readers may test liveness without OFD locks (§19 fallback); the variable forces that path.
+# F_OFD_GETLK = 36, F_OFD_SETLK = 37 on Linux (every architecture); fcntl has them from 3.9 on
+_LINUX = platform.system() == "Linux"
+F_OFD_GETLK = getattr(fcntl, "F_OFD_GETLK", 36 if _LINUX else None)
+F_OFD_SETLK = getattr(fcntl, "F_OFD_SETLK", 37 if _LINUX else None)
+HAVE_OFD = F_OFD_GETLK is not None
+# Readers may test liveness without OFD locks (§19 fallback); the variable forces that path. A
+# reader without OFD locks cannot own a registration entry either (§21), so it never registers.
 READER_OFD = HAVE_OFD and not os.environ.get("SHMOUT_PY_NO_OFD")
 _FLOCK = "hhqqi4x"   # struct flock: l_type, l_whence, l_start, l_len, l_pid (native layout)
 
@@ -222,9 +257,10 @@ def _flock(ltype, start, length):
 
 def ofd_lock(fd, write, start, length=1):
     """Take an OFD lock without waiting; return False if another open file holds a conflicting
-    one."""
+    one. The lock belongs to the open file of `fd`: it goes when the last descriptor of that
+    open file is closed, also when the process dies."""
     try:
-        fcntl.fcntl(fd, fcntl.F_OFD_SETLK,
+        fcntl.fcntl(fd, F_OFD_SETLK,
                     _flock(fcntl.F_WRLCK if write else fcntl.F_RDLCK, start, length))
         return True
     except OSError as e:
@@ -233,11 +269,39 @@ def ofd_lock(fd, write, start, length=1):
         raise
 
 
+def ofd_unlock(fd, start, length=1):
+    """Drop this open file's OFD lock on the range (F_UNLCK)."""
+    fcntl.fcntl(fd, F_OFD_SETLK, _flock(fcntl.F_UNLCK, start, length))
+
+
 def ofd_held(fd, start=0, length=1):
     """True if some other open file holds a lock conflicting with a read lock on the range
-    (F_OFD_GETLK: the writer lock test of §13)."""
-    res = fcntl.fcntl(fd, fcntl.F_OFD_GETLK, _flock(fcntl.F_RDLCK, start, length))
+    (F_OFD_GETLK: the writer lock test of §13, the dead-reader test of §21)."""
+    res = fcntl.fcntl(fd, F_OFD_GETLK, _flock(fcntl.F_RDLCK, start, length))
     return struct.unpack(_FLOCK, res)[0] != fcntl.F_UNLCK
+
+
+def count_reader_locks(st, strict=False):
+    """Readers of the primary object `st` (an os.stat_result): the OFD read locks on its byte
+    [1, 2) listed in /proc/locks (§13), in any pid namespace of this kernel. Without
+    /proc/locks: 0, or with `strict` OSError(ENOTSUP) (readers cannot be counted here)."""
+    key = "%02x:%02x:%d" % (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    n = 0
+    try:
+        with open("/proc/locks") as f:
+            for line in f:
+                t = line.split()
+                if "->" in t or len(t) < 8:
+                    continue
+                if t[1] == "OFDLCK" and t[3] == "READ" and t[5] == key and t[6] == "1" \
+                        and t[7] == "1":
+                    n += 1
+    except OSError as e:
+        if strict:
+            raise OSError(errno.ENOTSUP, "readers cannot be counted here: /proc/locks: %s"
+                          % e.strerror) from None
+        return 0
+    return n
 
 
 # --- objects and mappings -------------------------------------------------------------------------

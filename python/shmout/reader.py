@@ -1,15 +1,19 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the shmout authors
-"""The reader side of the shmout protocol (docs/PROTOCOL.md §10, §12, §13, §16): attach to a
-block, follow its data object across resizes and writer takeovers, wait for frames with the
-futex (or by polling), and copy out the newest complete frame, never a torn one.
+"""The reader side of the shmout protocol (docs/PROTOCOL.md §10, §12, §13, §16, §21): attach to
+a block, follow its data object across resizes and writer takeovers, wait for frames with the
+futex (or by polling), copy out the newest complete frame (or every frame), never a torn one,
+and register in the wait object so that the writer counts what an every-frame reader lost or
+waits for a lossless reader.
 
 Every value read from shared memory is copied to private memory and validated before use
-(``_protocol.parse_*``); a corrupt or hostile block raises ``ProtocolError``.
+(``_protocol.parse_*``); a corrupt or hostile block raises ``ProtocolError``. The wait object
+is never trusted: whatever it holds costs at most a registration or a wake-up.
 """
 
 import os
 import time
+import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -52,6 +56,8 @@ class BlockInfo:
     capacity: int
     latest_frame: int
     readers: int
+    reader_slots: int = 0           # 1.1 (§21): registration entries the writer honours
+    lossless_timeout_ms: int = 0    # 1.1: the writer's bound of a lossless wait per frame
 
     # geometry is None while the announced geometry is unavailable (§14): 0, 0, ""
     @property
@@ -166,22 +172,11 @@ class _Seg:
         return S.load64(self.map.addr + P.OFF_LATEST_FRAME)
 
 
-def _readers_count(st):
-    """Readers of a primary object: OFD read locks on byte [1, 2) in /proc/locks (§13)."""
-    key = "%02x:%02x:%d" % (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
-    n = 0
-    try:
-        with open("/proc/locks") as f:
-            for line in f:
-                t = line.split()
-                if "->" in t or len(t) < 8:
-                    continue
-                if t[1] == "OFDLCK" and t[3] == "READ" and t[5] == key and t[6] == "1" \
-                        and t[7] == "1":
-                    n += 1
-    except OSError:
-        return 0
-    return n
+_readers_count = S.count_reader_locks     # readers of a primary object (§13)
+# What a reader owns of the block it is attached to; _maybe_reattach swaps it as a whole.
+_ATTACHMENT = (("_fd", None), ("_prim", None), ("_ino", None), ("_wait_map", None),
+               ("_wait_fd", None), ("_seg", None), ("_entry", None), ("_reg_mode", P.REG_FREE),
+               ("_reg_session", None), ("_acked", 0), ("_reg_tried", None))
 
 
 class Reader(S.Closeable):
@@ -191,13 +186,30 @@ class Reader(S.Closeable):
     once and raise NotReadyError if it is not there. ``memtype``: "local", "global" or "auto"
     (local, falling back to global, like the shmout tool).
 
-    Counters: ``frames_seen`` (distinct frames returned by read), ``frames_skipped`` (frames the
-    writer published that this reader never returned, §10 "Counting"), ``torn_retries``
-    (acquire/copy attempts discarded because the writer touched the slot).
+    ``lossless``: register as a lossless reader (§21): read() and next_frame() return every
+    frame in order (as read_next), and the writer does not overwrite a frame this reader has
+    not copied yet, for at most its lossless timeout per frame; then it evicts the reader, which
+    counts it (``evictions``, ``evicted_at``), registers again and goes on (the frames lost are
+    counted in ``frames_skipped``). Where the writer cannot honour it (a 1.0 writer, no
+    writable wait object, all registration entries taken) the reader reads every frame
+    unregistered, says so once with a RuntimeWarning, and ``registered`` is None. Without
+    ``lossless``, the first every-frame read (read_next, ``every=True``) registers as an every
+    reader (the writer then counts what it loses, never waits); newest-frame reads never
+    register.
+
+    Counters (§10 "Counting", as libshmout's shmout_reader_stats): ``frames_seen`` (distinct
+    frames returned by read), ``frames_skipped`` (frames the writer published that this reader
+    never returned, including frames 1 .. n-1 before the first frame n it returned in a
+    session, so ``frames_seen + frames_skipped`` is the number of the last frame returned),
+    ``frames_before_attach`` (those of frames_skipped published before the reader attached:
+    frames 1 .. the newest one then, of the session it attached in; the others were lost to a
+    lapping writer), ``evictions`` and ``evicted_at`` (the frame the writer overwrote
+    at the last eviction, 0 none), ``torn_retries`` (acquire/copy attempts discarded because
+    the writer touched the slot).
     """
 
     def __init__(self, name, memtype="local", timeout=None, *, max_retries=MAX_RETRIES,
-                 _probe=False):
+                 lossless=False, _probe=False):
         P.check_name(name)
         self.name = name
         self._uid = os.geteuid()
@@ -210,17 +222,34 @@ class Reader(S.Closeable):
         self._probe = _probe
         self.frames_seen = 0
         self.frames_skipped = 0
+        self.frames_before_attach = 0
+        self.evictions = 0
+        self.evicted_at = 0
         self.torn_retries = 0
-        self._fd = None
-        self._prim = None
-        self._ino = None
-        self._wait_map = None
-        self._seg = None
+        for attr, value in _ATTACHMENT:
+            setattr(self, attr, value)
+        # _entry: index of the registration entry whose lock we hold; _reg_mode, _reg_session,
+        # _acked: what we registered (§21); _reg_tried: (inode, session) a claim last failed for
+        self._lossless = bool(lossless)
+        self._every_used = False    # an every-frame read happened: register as every (§21)
+        self._reg_count = 0         # registrations made, the low half of reg_id
+        self._reg_reason = None     # why the reader is not registered, when it wants to be
+        self._warned = False
         self._old = None        # previous data object with frames not returned yet (§13)
         self._last = 0
         self._session = None
         self._end_reported = None   # the end of session (closed/stale) wait() reported (§12)
         self._attach(None if not timeout else time.monotonic() + timeout)
+        # what was there when we came: frames before it were never ours to read
+        self._attach_session = self._seg.hdr.session if self._seg is not None else None
+        self._attach_latest = self._seg.latest() if self._seg is not None else 0
+        if self._lossless and not _probe:
+            try:
+                self._sync_registration(self._status_now())
+            except BaseException:
+                self.close()
+                raise
+            self._count_me()
 
     # -- attach / detach ----------------------------------------------------------------------
     def _attach(self, deadline):
@@ -265,11 +294,8 @@ class Reader(S.Closeable):
             return "not initialised yet (magic 0)"
         self._fd, self._prim, self._ino = fd, prim, st.st_ino
         if not self._probe:
-            if S.HAVE_OFD:
-                try:
-                    S.ofd_lock(fd, False, 1)   # counts us as a reader (§13)
-                except OSError:
-                    pass
+            if not self._lossless:
+                self._count_me()
             try:
                 wfd = S.shm_open(P.wait_name(self.base), os.O_RDWR)
             except OSError:
@@ -282,28 +308,47 @@ class Reader(S.Closeable):
                         self._wait_map = S.Mapping(wfd, P.WAIT_SIZE, writable=True)
                 except (OSError, ProtocolError):
                     self._wait_map = None
-                finally:
+                if self._wait_map is None:
                     os.close(wfd)
+                else:
+                    self._wait_fd = wfd     # a registration's lock is held through it (§21)
         self._follow()
         return None
 
+    def _count_me(self):
+        """The OFD read lock on byte [1, 2) of the primary that counts us as a reader (§13). A
+        lossless reader takes it only after its first registration, so that a writer whose
+        wait_readers saw it attached also has its registration."""
+        if S.HAVE_OFD:
+            try:
+                S.ofd_lock(self._fd, False, 1)
+            except OSError:
+                pass
+
     def _detach(self):
         self._drop_old()
-        if self._seg is not None:
-            self._seg.map.close()
-            self._seg = None
-        if self._wait_map is not None:
-            self._wait_map.close()
-            self._wait_map = None
-        if self._prim is not None:
-            self._prim.close()
-            self._prim = None
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        self._release(tuple(getattr(self, a) for a, _ in _ATTACHMENT))
+        for attr, value in _ATTACHMENT:
+            setattr(self, attr, value)
+
+    @staticmethod
+    def _release(att):
+        """Leave the registration (§21 "Leave": state FREE, then close the descriptor, which
+        drops the entry's lock), unmap and close what an attachment (an _ATTACHMENT tuple) holds
+        and release the reader lock."""
+        fd, prim, _ino, wait_map, wait_fd, seg, entry = att[:7]
+        if entry is not None and wait_map is not None:
+            S.store32(wait_map.addr + P.OFF_READERS + P.READER_SLOT_SIZE * entry
+                      + P.OFF_REG_STATE, P.REG_FREE)                 # release
+        for m in (seg and seg.map, wait_map, prim):
+            if m is not None:
+                m.close()
+        for d in (wait_fd, fd):
+            if d is not None:
+                os.close(d)
 
     def close(self):
-        """Unmap everything and release the reader lock."""
+        """Leave the registration, unmap everything and release the reader lock."""
         self._detach()
 
     def _check_open(self):
@@ -379,23 +424,28 @@ class Reader(S.Closeable):
             return status
         if st.st_ino == self._ino:
             return status
-        old = (self._fd, self._prim, self._wait_map, self._seg, self._ino)
-        self._fd = self._prim = self._wait_map = self._seg = None
+        old = tuple(getattr(self, a) for a, _ in _ATTACHMENT)
+        for attr, value in _ATTACHMENT:
+            setattr(self, attr, value)
         try:
             err = self._try_attach()
         except (ProtocolError, OSError):
             err = "invalid"
         if err is not None:
-            self._fd, self._prim, self._wait_map, self._seg, self._ino = old
+            self._release(tuple(getattr(self, a) for a, _ in _ATTACHMENT))  # a half attach
+            for (attr, _), value in zip(_ATTACHMENT, old):
+                setattr(self, attr, value)
             return status
-        for m in (old[1], old[2], old[3] and old[3].map):
-            if m is not None:
-                m.close()
-        os.close(old[0])
+        self._release(old)      # the registration, if any, is made again in the new @w
         self._drop_old()
-        self._session = None
+        # frame numbers restart with the new object (its session may have the same number)
+        self._session = self._seg.hdr.session if self._seg is not None else None
         self._last = 0
-        return self._status_now()
+        status = self._status_now()
+        if self._lossless and not self._probe:
+            self._sync_registration(status)     # in the new wait object, then counted
+            self._count_me()
+        return status
 
     @property
     def status(self):
@@ -469,7 +519,154 @@ class Reader(S.Closeable):
         self._check_open()
         status = self._maybe_reattach(self._status_now())
         self._follow()
+        self._sync_registration(status)
         return status
+
+    # -- registration (§21) -------------------------------------------------------------------
+    def _entry_addr(self):
+        return self._wait_map.addr + P.OFF_READERS + P.READER_SLOT_SIZE * self._entry
+
+    @property
+    def registered(self):
+        """How the writer knows this reader now (§21): "lossless", "every" or None (not
+        registered: only newest-frame reads so far, or the writer cannot honour a
+        registration). Right after an eviction, until the next read, it is "every"."""
+        if self._entry is None or self._wait_map is None:
+            return None
+        return P.REG_NAMES.get(S.load32(self._entry_addr() + P.OFF_REG_STATE))
+
+    def _sync_registration(self, status):
+        """Register as the reads need (lossless, or every after an every-frame read): claim an
+        entry, and register again for each new session this reader follows (§21 "Register",
+        with the session S of the data object it reads and A the last frame returned in S).
+        A lossless reader of a closed or stale block registers for the session the next writer
+        will use (S + 1). Sessions only go forward, so the two never alternate."""
+        want = P.REG_LOSSLESS if self._lossless else (P.REG_EVERY if self._every_used else 0)
+        if not want or self._probe or self._prim is None:
+            return
+        a = self._prim.addr
+        seg = self._seg
+        target = seg.hdr.session if seg is not None else S.load64(a + P.OFF_SESSION)
+        if want == P.REG_LOSSLESS and status in _GONE:
+            s = S.load64(a + P.OFF_SESSION)
+            # still gone after that load: s is the last writer's session, not its successor's
+            if self._status_now() in _GONE:
+                target = max(target, (s + 1) & 0xFFFFFFFFFFFFFFFF)
+        if self._reg_session is not None:
+            target = max(target, self._reg_session)
+        if self._entry is not None and target == self._reg_session:
+            if self._reg_mode != want:
+                self._register(want, target)
+            return
+        if self._entry is None and self._reg_tried == (self._ino, target):
+            return                  # no entry for this session: tried already
+        self._reg_tried = (self._ino, target)
+        reason = self._claim()
+        if reason is not None:
+            self._leave()
+            self._reg_reason = reason
+            if self._lossless and not self._warned:
+                self._warned = True
+                warnings.warn("shmout: reader of block %r is not lossless: %s; it reads every "
+                              "frame unregistered, and the writer does not wait for it"
+                              % (self.name, reason), RuntimeWarning, stacklevel=4)
+            return
+        self._register(want, target)
+
+    def _claim(self):
+        """Own a registration entry the current writer honours (§21 "Ownership"): keep ours,
+        or take the first entry whose OFD write lock we get. Returns None or why not."""
+        if self._wait_map is None or self._wait_fd is None:
+            return "the block has no wait object this reader can write (PROTOCOL.md §7)"
+        if not S.READER_OFD:
+            return "OFD locks are not available here"
+        try:
+            h = self.header()
+        except ProtocolError as e:
+            return "its header cannot be read (%s)" % e
+        limit = h.usable_reader_slots
+        if limit == 0:
+            return ("its writer does not take reader registrations (protocol %d.%d, "
+                    "reader_slots 0)" % h.version)
+        if self._entry is not None:
+            if self._entry < limit:
+                return None
+            self._leave()
+        for i in range(limit):
+            off = P.OFF_READERS + P.READER_SLOT_SIZE * i
+            try:
+                if not S.ofd_lock(self._wait_fd, True, off):
+                    continue
+            except OSError as e:
+                return "its wait object cannot be locked (%s)" % e.strerror
+            self._entry = i
+            # a dead owner's registration is no longer honoured from here on
+            S.store32(self._entry_addr() + P.OFF_REG_STATE, P.REG_FREE)
+            return None
+        return "all %d registration entries of its wait object are taken" % limit
+
+    def _leave(self):
+        """§21 "Leave" while staying attached: state FREE, then drop the entry's lock."""
+        if self._entry is None:
+            return
+        S.store32(self._entry_addr() + P.OFF_REG_STATE, P.REG_FREE)   # release
+        try:
+            S.ofd_unlock(self._wait_fd, P.OFF_READERS + P.READER_SLOT_SIZE * self._entry)
+        except OSError:
+            pass
+        self._entry, self._reg_mode, self._reg_session, self._acked = None, P.REG_FREE, None, 0
+
+    def _register(self, mode, session):
+        """§21 "Register" in our entry: evicted, pid, ack, session, reg_id, then state. An
+        eviction of our lossless registration still in the entry is counted first (this is the
+        only place that clears `evicted`)."""
+        e = self._entry_addr()
+        if self._reg_mode == P.REG_LOSSLESS and S.load32(e + P.OFF_REG_STATE) == P.REG_EVERY:
+            ev = S.load64(e + P.OFF_REG_EVICTED)                     # acquire
+            if ev:
+                self.evictions += 1
+                self.evicted_at = ev
+        ack = self._last if session == self._session else 0
+        pid = os.getpid()
+        self._reg_count = (self._reg_count + 1) & 0xFFFFFFFF
+        S.store64(e + P.OFF_REG_EVICTED, 0)                          # relaxed
+        P.REG_PID_FMT.pack_into(self._wait_map.mm, e - self._wait_map.addr + P.OFF_REG_PID,
+                                pid)                                 # plain
+        S.store64(e + P.OFF_REG_ACK, ack)                            # release
+        S.store64(e + P.OFF_REG_SESSION, session)                    # release
+        S.store64(e + P.OFF_REG_ID, (pid & 0xFFFFFFFF) << 32 | self._reg_count)   # relaxed
+        S.store32(e + P.OFF_REG_STATE, mode)                         # release, last
+        self._reg_mode, self._reg_session, self._acked = mode, session, ack
+        self._reg_reason = None
+        if mode == P.REG_LOSSLESS:
+            self._kick()
+
+    def _kick(self):
+        """ack_word += 1 (seq_cst), then wake the writer if it waits on it (§21)."""
+        w = self._wait_map.addr
+        S.fetch_add32(w + P.OFF_ACK_WORD, 1)
+        if S.load32(w + P.OFF_WRITER_WAITING) != 0:
+            S.futex_wake(w + P.OFF_ACK_WORD)
+
+    def _ack(self, n, session):
+        """§21 "Acknowledge": done with frame n of `session` (copied and validated, or found
+        overwritten). ack never decreases within a session."""
+        if self._entry is None or session != self._reg_session or n <= self._acked:
+            return
+        S.store64(self._entry_addr() + P.OFF_REG_ACK, n)            # release
+        self._acked = n
+        if self._reg_mode == P.REG_LOSSLESS:
+            self._kick()
+
+    def _check_registration(self):
+        """Before a frame is returned (§21 "Eviction, seen by the reader"): a lossless
+        registration the writer turned into an every one with evicted != 0 was evicted; count
+        it and register again as lossless with ack = the last frame returned. Any other
+        change of our entry's state (a hostile write, a wrong reclaim) is repaired silently."""
+        if self._entry is None:
+            return
+        if S.load32(self._entry_addr() + P.OFF_REG_STATE) != self._reg_mode:    # acquire
+            self._register(self._reg_mode, self._reg_session)
 
     # -- frames ---------------------------------------------------------------------------------
     @property
@@ -478,7 +675,8 @@ class Reader(S.Closeable):
         return self._last
 
     def read(self):
-        """Copy out the newest complete frame (§10), or None if the block has none yet.
+        """Copy out the newest complete frame (§10), or None if the block has none yet. A
+        lossless reader returns the next frame instead, as read_next.
 
         Frames left in a previous data object (published before a resize or before the writer
         closed, crashed or was replaced) are returned first, newest first (§13).
@@ -498,15 +696,31 @@ class Reader(S.Closeable):
         return self._read(every=True)
 
     def _read(self, every):
+        every = every or self._lossless
+        if every:
+            self._every_used = True
         self._poll()
-        if self._latest() <= self._last and self._old_pending():
-            old = self._old
-            frame = self._copy(old, old.last, every)
-            if frame is not None:
-                old.last = frame.number
-                if old.same:
-                    self._last = max(self._last, frame.number)
-                return frame
+        self._check_registration()
+        old = self._old
+        if old is not None and self._old_pending():
+            if every and old.same:
+                # every frame, in order: those left in the data object the writer moved away
+                # from (a resize, same session) come before the new object's; none at or
+                # below the last one returned will be
+                last = old.last = max(old.last, self._last)
+                take = old.latest() > last
+            else:
+                last = old.last
+                take = self._latest() <= self._last
+            if take:
+                frame = self._copy(old, last, every)
+                if frame is not None:
+                    old.last = frame.number
+                    if old.same:
+                        self._last = max(self._last, frame.number)
+                    return frame
+                if every and old.same:
+                    old.last = max(last, old.latest())   # the rest of it is lost: done with it
         seg = self._seg
         if seg is None:
             return None
@@ -539,11 +753,17 @@ class Reader(S.Closeable):
             if frame is not None:
                 if n != last:
                     self.frames_seen += 1
-                    if last and n > last:
+                    if not last:        # the first frame of the session: 1 .. n-1 skipped
+                        self.frames_skipped += n - 1
+                        if seg.hdr.session == self._attach_session:
+                            self.frames_before_attach += min(n - 1, self._attach_latest)
+                    elif n > last:
                         self.frames_skipped += n - last - 1
+                self._ack(n, seg.hdr.session)
                 return frame
             self.torn_retries += 1
             if every:           # §10: seq never returns to 2n: frame n is lost, go on with n + 1
+                self._ack(n, seg.hdr.session)   # (it will not be read: §21 "Acknowledge")
                 n += 1          # (counted as skipped when a later frame is returned)
         raise OverwrittenError("block %r: the writer kept overwriting the frame (%d retries)"
                                % (self.name, self.max_retries))
@@ -586,9 +806,10 @@ class Reader(S.Closeable):
         While the block stays closed or stale, later calls wait for a new writer."""
         self._check_open()
         deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
-        wake = self._prim.addr + P.OFF_WAKE_WORD
         while True:
             status = self._poll()
+            # after _poll: it may have moved to a re-created primary object (§13)
+            wake = self._prim.addr + P.OFF_WAKE_WORD
             if status in _GONE:
                 if self._has_new():
                     return True         # §13: frames published before the end come first
@@ -626,8 +847,8 @@ class Reader(S.Closeable):
                 return self._has_new()
 
     def next_frame(self, timeout=None, every=False):
-        """wait() then read() (or read_next() with `every`): the next new frame, or None on
-        timeout or when the writer is first seen gone (§12)."""
+        """wait() then read() (or read_next() with `every`, or when lossless): the next new
+        frame, or None on timeout or when the writer is first seen gone (§12)."""
         while self.wait(timeout):
             f = self._read(every)
             if f is not None:
@@ -665,7 +886,8 @@ class Reader(S.Closeable):
             fps=h.fps_milli / 1000.0, heartbeat_ns=h.heartbeat_ns, created_ns=h.created_ns,
             segment_gen=h.segment_gen, geometry_gen=h.geometry_gen, geometry=h.geometry,
             slots=seg.hdr.slot_count if seg else 0, capacity=seg.hdr.capacity if seg else 0,
-            latest_frame=self._latest(), readers=_readers_count(st))
+            latest_frame=self._latest(), readers=_readers_count(st),
+            reader_slots=h.reader_slots, lossless_timeout_ms=h.lossless_timeout_ms)
 
 
 def inspect(name, memtype="local"):

@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the shmout authors
-"""The writer side of the shmout protocol (docs/PROTOCOL.md §9, §12-§15): create or take over a
-block, reserve its storage, publish frames round the slot ring with the seqlock, wake waiting
-readers, keep the liveness fields fresh, flip the active toggle, change geometry and close.
+"""The writer side of the shmout protocol (docs/PROTOCOL.md §9, §12-§15, §21): create or take
+over a block, reserve its storage, publish frames round the slot ring with the seqlock, wait (up
+to a bound) for lossless readers before a slot is reused, count what every registered reader
+lost, wake waiting readers, keep the liveness fields fresh, flip the active toggle, change
+geometry, wait for readers to attach and close.
 """
 
 import errno
 import os
 import threading
+from dataclasses import dataclass
 
 from . import _protocol as P
 from . import _sys as S
@@ -35,6 +38,25 @@ def _unlink_data_objects(base):
 
 
 GEN_TRIES = 16              # data-object generations tried before giving up (§9 step 8)
+WAIT_SLICE_NS = 10_000_000  # the longest sleep on ack_word: dead readers are noticed (§21)
+
+
+@dataclass(frozen=True)
+class WriterStats:
+    """What a writer knows of its readers (``Writer.stats``), as libshmout's
+    shmout_writer_stats: ``frames`` published in this session, ``lossless_waits`` frames that
+    waited for a lossless reader and ``lossless_wait_ns`` the time spent in those waits,
+    ``evictions`` lossless registrations evicted at the bound, ``reclaimed`` registrations of
+    dead lossless readers freed, ``slowest_reader_lost`` the most frames one registration
+    (entry and reg_id) lost (overwritten before it had acknowledged them), ``registered``
+    registrations of this session seen at the last frame that reused a slot (§21)."""
+    frames: int
+    lossless_waits: int
+    lossless_wait_ns: int
+    evictions: int
+    reclaimed: int
+    slowest_reader_lost: int
+    registered: int
 
 
 def _new_data_object(base, gen, session, slots, capacity, mode, uid):
@@ -136,11 +158,14 @@ class Writer(S.Closeable):
     ``set_geometry`` calls up to that size reuse the ring. ``active``: initial ACTIVE bit.
     ``fill_mode``/``smoothness``: viewer hints (§15). ``heartbeat``: refresh
     ``heartbeat_ns`` once per second from a background thread while no frame is published.
+    ``lossless_timeout``: the longest, in seconds (0.001..600), that starting a frame waits
+    for a lossless reader that has not finished with the frame the slot holds (§21); the
+    reader is then evicted (it becomes an every reader) and the frame goes ahead.
     """
 
     def __init__(self, name, width, height, pix_fmt="rgba", memtype="local", slots=3, *,
                  capacity=None, active=True, fill_mode=0, smoothness=1, dar=(0, 0),
-                 sar=(0, 0), color=None, heartbeat=True):
+                 sar=(0, 0), color=None, heartbeat=True, lossless_timeout=1.0):
         P.check_name(name)
         self.name = name
         self._mt = P.memtype_code(memtype)
@@ -151,6 +176,13 @@ class Writer(S.Closeable):
                            ("smoothness", smoothness, len(P.SMOOTHNESS))):
             if not isinstance(v, int) or not 0 <= v < n:
                 raise ValueError("%s must be an integer in 0..%d" % (what, n - 1))
+        if (isinstance(lossless_timeout, bool) or
+                not isinstance(lossless_timeout, (int, float)) or
+                not 0.001 <= lossless_timeout <= P.LOSSLESS_TIMEOUT_MAX_MS / 1000):
+            raise ValueError("lossless_timeout must be a number of seconds in 0.001..600, "
+                             "not %r" % (lossless_timeout,))
+        self._lossless_ms = min(max(int(round(lossless_timeout * 1000)), 1),
+                                P.LOSSLESS_TIMEOUT_MAX_MS)
         self.geometry = P.make_geometry(width, height, pix_fmt, dar, sar, color)
         cap = max(self.geometry.frame_bytes, capacity or 0)
         if cap > P.MAX_BYTES:
@@ -158,7 +190,12 @@ class Writer(S.Closeable):
         self._uid = os.geteuid()
         self.base = P.base_name(name, self._mt, self._uid)
         self._mode, self._wmode = _MODES[self._mt]
-        self._fd = self._prim = self._wait = self._data = None
+        self._fd = self._prim = self._wait = self._wfd = self._data = None
+        self._reader_slots = P.READER_SLOTS_MAX     # entries honoured (§21)
+        self._lossless_waits = self._lossless_wait_ns = 0
+        self._evictions = self._reclaimed = self._slowest = self._registered = 0
+        self._losses = {}       # entry -> [reg_id, frames lost by that registration]
+        self._counted_m = 0     # the last frame m whose losses were counted
         self._lock = threading.RLock()
         self._n = 0
         self._in_frame = False
@@ -234,16 +271,14 @@ class Writer(S.Closeable):
         S.store32(a + P.OFF_STATE, P.STATE_INIT)
         self._claimed = True
         _unlink_data_objects(self.base)
-        # 7. wait object
+        # 7. wait object; its descriptor stays open for the dead-reader test (F_OFD_GETLK, §21)
         wfd, wst = _open_owned(P.wait_name(self.base), os.O_RDWR | os.O_CREAT, self._wmode,
                                self._uid)
-        try:
-            if wst.st_size < P.WAIT_SIZE:
-                os.ftruncate(wfd, P.WAIT_SIZE)
-            os.posix_fallocate(wfd, 0, P.WAIT_SIZE)
-            self._wait = S.Mapping(wfd, P.WAIT_SIZE, writable=True)
-        finally:
-            os.close(wfd)
+        self._wfd = wfd
+        if wst.st_size < P.WAIT_SIZE:
+            os.ftruncate(wfd, P.WAIT_SIZE)
+        os.posix_fallocate(wfd, 0, P.WAIT_SIZE)
+        self._wait = S.Mapping(wfd, P.WAIT_SIZE, writable=True)
         # 8. session and the first data object
         self.session = (old_session + 1) & 0xFFFFFFFFFFFFFFFF
         gen = (old_gen + 1) & 0xFFFFFFFF or 1
@@ -264,7 +299,9 @@ class Writer(S.Closeable):
         mm[P.OFF_RESERVED0:P.OFF_NAME] = bytes(P.OFF_NAME - P.OFF_RESERVED0)
         mm[P.OFF_NAME:P.OFF_NAME + P.NAME_SIZE] = self.name.encode("ascii").ljust(P.NAME_SIZE,
                                                                                 b"\0")
+        P.READERS_FMT.pack_into(mm, P.OFF_READER_SLOTS, self._reader_slots, self._lossless_ms)
         mm[P.OFF_RESERVED1:P.OFF_GEOMETRY] = bytes(P.OFF_GEOMETRY - P.OFF_RESERVED1)
+        S.store32(self._wait.addr + P.OFF_WRITER_WAITING, 0)
         mm[P.OFF_RESERVED2:P.PRIMARY_SIZE] = bytes(P.PRIMARY_SIZE - P.OFF_RESERVED2)
         S.store32(a + P.OFF_CONTROL, P.CONTROL_ACTIVE if active else 0)
         self._announce()
@@ -317,6 +354,17 @@ class Writer(S.Closeable):
         self._check()
         return bool(S.load32(self._prim.addr + P.OFF_CONTROL) & P.CONTROL_ACTIVE)
 
+    @property
+    def lossless_timeout(self):
+        """The bound of a lossless wait per frame, in seconds (§21)."""
+        return self._lossless_ms / 1000
+
+    @property
+    def stats(self):
+        """A WriterStats snapshot."""
+        return WriterStats(self._n, self._lossless_waits, self._lossless_wait_ns,
+                           self._evictions, self._reclaimed, self._slowest, self._registered)
+
     def _check(self):
         if self._closed:
             raise ValueError("writer is closed")
@@ -326,6 +374,8 @@ class Writer(S.Closeable):
         n = self._n + 1
         d = self._data
         slot = n % d.slots
+        # §21 first: an exception in the wait (KeyboardInterrupt) leaves the slot unmarked
+        self._wait_lossless(n)
         S.store64(d.map.addr + d.desc(slot) + P.OFF_SLOT_SEQ, 2 * n - 1)
         S.fence()           # release fence after the odd store
         return n, slot
@@ -354,6 +404,156 @@ class Writer(S.Closeable):
         self._last_publish_ns = now_mono
         self._wake()
         return n
+
+    # -- registered readers (§21) -----------------------------------------------------------
+    def _entry(self, i):
+        return self._wait.addr + P.OFF_READERS + P.READER_SLOT_SIZE * i
+
+    def _reader_alive(self, i):
+        """The owner of entry i still holds its lock (F_OFD_GETLK on the entry's first byte of
+        the wait object). Without OFD locks it cannot be told: treated as alive (the bound
+        still applies)."""
+        if not S.HAVE_OFD:
+            return True
+        try:
+            return S.ofd_held(self._wfd, P.OFF_READERS + P.READER_SLOT_SIZE * i)
+        except OSError:
+            return True
+
+    def _lost(self, i, reg_id):
+        """Frame m was overwritten before registration (i, reg_id) acknowledged it."""
+        cur = self._losses.get(i)
+        if cur is None or cur[0] != reg_id:
+            cur = self._losses[i] = [reg_id, 0]
+        cur[1] += 1
+        self._slowest = max(self._slowest, cur[1])
+
+    def _scan(self, m, count):
+        """One pass of §21's check of every entry for frame m (the frame the slot about to be
+        reused holds). Returns the live lossless entries that have not acknowledged m; the
+        lossless entries of dead readers are freed; with `count`, every-entries behind m lose
+        it, counted per registration (entry and reg_id). Only atomic loads of state, reg_id,
+        session and ack are acted upon, and any value is harmless: the entry index stays
+        below reader_slots <= 32."""
+        behind, registered, session = [], 0, self.session
+        for i in range(self._reader_slots):
+            e = self._entry(i)
+            for _ in range(3):
+                st = S.load32(e + P.OFF_REG_STATE)                   # acquire
+                if st != P.REG_EVERY and st != P.REG_LOSSLESS:
+                    break
+                rid = S.load64(e + P.OFF_REG_ID)                     # relaxed
+                sess = S.load64(e + P.OFF_REG_SESSION)               # acquire
+                a = S.load64(e + P.OFF_REG_ACK)                      # acquire
+                # a reader registering meanwhile stores reg_id before state: if neither
+                # changed, state, session and ack are of one registration (it is only tried
+                # a few times: a process that keeps changing them gets the last values)
+                if S.load32(e + P.OFF_REG_STATE) == st and S.load64(e + P.OFF_REG_ID) == rid:
+                    break
+            if st != P.REG_EVERY and st != P.REG_LOSSLESS:
+                continue
+            if sess != session:
+                continue
+            registered += 1
+            if a >= m:
+                continue
+            if st == P.REG_EVERY:
+                if count:
+                    self._lost(i, rid)
+                continue
+            if not self._reader_alive(i):
+                if S.compare_exchange32(e + P.OFF_REG_STATE, st, P.REG_FREE)[0]:
+                    self._reclaimed += 1
+                continue
+            behind.append(i)
+        if count:
+            self._registered = registered
+        return behind
+
+    def _beat(self, now):
+        """Keep heartbeat_ns fresh while a wait holds the writer (the heartbeat thread cannot
+        take the lock meanwhile)."""
+        hb = self._prim.addr + P.OFF_HEARTBEAT
+        if now - S.load64(hb) >= 500_000_000:
+            S.store64(hb, now)
+
+    def _wait_lossless(self, n):
+        """§21 "Writer, before D.seq = 2n-1 of frame n": count the every-readers' losses and
+        wait, up to lossless_timeout per frame, for the lossless readers that still need
+        frame m = n - slot_count; sleep on ack_word in slices of 10 ms (dead readers are
+        freed at every slice), evict the ones still behind at the deadline."""
+        m = n - self._data.slots
+        if m < 1 or not self._reader_slots or self._wait is None:
+            return
+        count = m > self._counted_m         # a begin repeated for the same n counts once
+        self._counted_m = max(self._counted_m, m)
+        if not self._scan(m, count):
+            return
+        t0 = S.monotonic_ns()
+        deadline = t0 + self._lossless_ms * 1_000_000
+        self._lossless_waits += 1
+        ww = self._wait.addr + P.OFF_WRITER_WAITING
+        aw = self._wait.addr + P.OFF_ACK_WORD
+        try:
+            while True:
+                S.store32(ww, 1)                                     # seq_cst
+                w0 = S.load32(aw)                                    # seq_cst
+                behind = self._scan(m, False)
+                if not behind:
+                    break
+                now = S.monotonic_ns()
+                if now >= deadline:
+                    for i in behind:
+                        e = self._entry(i)
+                        S.store64(e + P.OFF_REG_EVICTED, m)          # release
+                        if S.compare_exchange32(e + P.OFF_REG_STATE, P.REG_LOSSLESS,
+                                                P.REG_EVERY)[0]:     # acq_rel
+                            self._evictions += 1
+                            self._lost(i, S.load64(e + P.OFF_REG_ID))
+                    break
+                self._beat(now)
+                S.futex_sleep(aw, w0, min(deadline - now, WAIT_SLICE_NS) / 1e9)
+        finally:
+            S.store32(ww, 0)                                         # seq_cst
+            self._lossless_wait_ns += S.monotonic_ns() - t0
+
+    def wait_readers(self, count, timeout=None):
+        """Wait until at least `count` readers are attached to the block (readers of any mode,
+        libshmout's and this module's: the OFD read locks on byte 1 of the primary object in
+        /proc/locks, as ``BlockInfo.readers``), at most `timeout` seconds (None: forever).
+        Returns the number attached. Raises TimeoutError saying how many were attached, or
+        OSError(ENOTSUP) where readers cannot be counted (no /proc/locks). Sleeps on ack_word,
+        so a lossless reader's registration wakes it early; otherwise it looks every 10 ms.
+        Frames cannot be published from other threads meanwhile."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError("count must be an integer >= 0, not %r" % (count,))
+        if timeout is not None and not timeout >= 0:
+            raise ValueError("timeout must be None or >= 0 seconds, not %r" % (timeout,))
+        t0 = S.monotonic_ns()
+        deadline = None if timeout is None else t0 + int(timeout * 1e9)
+        with self._lock:
+            self._check()
+            st = os.fstat(self._fd)
+            ww = self._wait.addr + P.OFF_WRITER_WAITING
+            aw = self._wait.addr + P.OFF_ACK_WORD
+            try:
+                while True:
+                    S.store32(ww, 1)
+                    w0 = S.load32(aw)
+                    n = S.count_reader_locks(st, strict=True)
+                    if n >= count:
+                        return n
+                    now = S.monotonic_ns()
+                    if deadline is not None and now >= deadline:
+                        raise TimeoutError(
+                            "block %r: %d reader%s attached after %.3g s, %d wanted"
+                            % (self.name, n, "" if n == 1 else "s", (now - t0) / 1e9, count))
+                    self._beat(now)
+                    step = WAIT_SLICE_NS if deadline is None else min(deadline - now,
+                                                                        WAIT_SLICE_NS)
+                    S.futex_sleep(aw, w0, step / 1e9)
+            finally:
+                S.store32(ww, 0)
 
     def _check_args(self, pts, duration, tb):
         if pts is not None and not -(1 << 63) < pts < (1 << 63):
@@ -518,6 +718,9 @@ class Writer(S.Closeable):
             if obj is not None:
                 (obj.map if attr == "_data" else obj).close()
                 setattr(self, attr, None)
+        if getattr(self, "_wfd", None) is not None:
+            os.close(self._wfd)
+            self._wfd = None
         if getattr(self, "_fd", None) is not None:
             os.close(self._fd)      # releases the writer lock
             self._fd = None

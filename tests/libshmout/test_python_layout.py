@@ -6,8 +6,9 @@
 # test_layout.py checks docs/PROTOCOL.md: every OFF_* offset and every
 # struct.Struct format (each item's offset and size) against offsetof and
 # sizeof, the sizes and constants (magics, slot bounds, state, control and
-# memtype values, SHMOUT_NOPTS, the writers' alignments), the pixel-format
-# codes and names, and the status, fill-mode, smoothness and memtype names
+# memtype values, SHMOUT_NOPTS, the writers' alignments, the registration
+# entries' bounds and states of 1.1), the pixel-format codes and names, and
+# the status, fill-mode, smoothness and memtype names
 # against the library's shmout_*_name(). An OFF_* or Struct this test does
 # not know fails too, so nothing new goes unchecked.
 # usage: test_python_layout.py OUTPUT_OF_test_layout PYTHON_PACKAGE_DIR
@@ -53,8 +54,8 @@ def field(struct_name, name):
 
 
 # Every OFF_* constant: the C field it is the offset of.
-H, G, SEG, SD, WP = ("shmout_header", "shmout_geometry", "shmout_segment_header",
-                     "shmout_slot_desc", "shmout_wait_page")
+H, G, SEG, SD, WP, RS = ("shmout_header", "shmout_geometry", "shmout_segment_header",
+                         "shmout_slot_desc", "shmout_wait_page", "shmout_reader_slot")
 OFFSETS = {
     "OFF_MAGIC": (H, "magic"), "OFF_VERSION_MAJOR": (H, "version_major"),
     "OFF_STATE": (H, "state"), "OFF_CONTROL": (H, "control"),
@@ -65,13 +66,19 @@ OFFSETS = {
     "OFF_SMOOTHNESS": (H, "smoothness"), "OFF_FPS_MILLI": (H, "fps_milli"),
     "OFF_RESERVED0": (H, "reserved0"), "OFF_NAME": (H, "name"),
     "OFF_GEOMETRY_SEQ": (H, "geometry_seq"), "OFF_GEOMETRY_GEN": (H, "geometry_gen"),
+    "OFF_READER_SLOTS": (H, "reader_slots"), "OFF_LOSSLESS_TIMEOUT": (H, "lossless_timeout_ms"),
     "OFF_RESERVED1": (H, "reserved1"), "OFF_GEOMETRY": (H, "geometry"),
     "OFF_RESERVED2": (H, "reserved2"),
     "OFF_SEG_MAGIC": (SEG, "magic"), "OFF_SEG_VERSION_MAJOR": (SEG, "version_major"),
     "OFF_LATEST_FRAME": (SEG, "latest_frame"),
     "OFF_SLOT_SEQ": (SD, "seq"), "OFF_SLOT_META": (SD, "meta"),
     "OFF_SLOT_GEOMETRY": (SD, "geometry"),
-    "OFF_WAITERS": (WP, "waiters"),
+    "OFF_WAITERS": (WP, "waiters"), "OFF_ACK_WORD": (WP, "ack_word"),
+    "OFF_WRITER_WAITING": (WP, "writer_waiting"), "OFF_READERS": (WP, "readers"),
+    "OFF_REG_STATE": (RS, "state"), "OFF_REG_PID": (RS, "pid"),
+    "OFF_REG_SESSION": (RS, "session"), "OFF_REG_ACK": (RS, "ack"),
+    "OFF_REG_EVICTED": (RS, "evicted"), "OFF_REG_ID": (RS, "reg_id"),
+    "OFF_REG_RESERVED": (RS, "reserved"),
 }
 for off in sorted(n for n in vars(P) if n.startswith("OFF_")):
     if off not in OFFSETS:
@@ -93,7 +100,8 @@ FORMATS = {
                         "state", "control", "wake_word", "segment_gen", "memtype", "session",
                         "owner_pid", "owner_uid", "owner_starttime", "heartbeat_ns",
                         "created_ns", "fill_mode", "smoothness", "fps_milli", "reserved0",
-                        "name", "geometry_seq", "geometry_gen"], "geometry"),
+                        "name", "geometry_seq", "geometry_gen", "reader_slots",
+                        "lossless_timeout_ms"], "geometry"),
     "GEOMETRY_FMT": (G, ["width", "height", "pix_fmt", "nb_planes", "frame_bytes",
                          "plane_offset", "plane_linesize", "plane_bytewidth", "plane_height",
                          ("dar_num", "dar_den"), ("sar_num", "sar_den"),
@@ -110,7 +118,10 @@ FORMATS = {
     "MEMTYPE_FMT": (H, ["memtype"], "session"),
     "OWNER_FMT": (H, ["owner_pid", "owner_uid", "owner_starttime"], "heartbeat_ns"),
     "CREATED_FMT": (H, ["created_ns"], "fill_mode"),
-    "GEOMETRY_GEN_FMT": (H, ["geometry_gen"], "reserved1"),
+    "GEOMETRY_GEN_FMT": (H, ["geometry_gen"], "reader_slots"),
+    "READERS_FMT": (H, ["reader_slots", "lossless_timeout_ms"], "reserved1"),
+    "READER_SLOT_FMT": (RS, ["state", "pid", "session", "ack", "evicted", "reg_id"], "sizeof"),
+    "REG_PID_FMT": (RS, ["pid"], "session"),
 }
 
 
@@ -163,8 +174,14 @@ for name in sorted(n for n in vars(P) if isinstance(getattr(P, n), struct.Struct
            "; ".join(errors))
 
 # Sizes and constants.
+def size_of(s):
+    c = field(s, "sizeof")
+    return c and c[0]
+
+
 SIZES = [("PRIMARY_SIZE", const.get("SHMOUT_PRIMARY_SIZE")),
          ("WAIT_SIZE", const.get("SHMOUT_WAIT_SIZE")),
+         ("WAIT_SIZE", size_of(WP)),
          ("HEADER_SIZE", field(H, "sizeof")[0]),
          ("SEG_HEADER_SIZE", field(SEG, "sizeof")[0]),
          ("SLOT_DESC_SIZE", field(SD, "sizeof")[0]),
@@ -185,11 +202,23 @@ SIZES = [("PRIMARY_SIZE", const.get("SHMOUT_PRIMARY_SIZE")),
          ("PTS_UNKNOWN", const.get("SHMOUT_NOPTS")),
          ("PIX_FMT_OTHER", const.get("SHMOUT_PIX_OTHER")),
          ("PLANE_ALIGN", const.get("SHMOUT_PLANE_ALIGN")),
-         ("DATA_ALIGN", const.get("SHMOUT_DATA_ALIGN"))]
+         ("DATA_ALIGN", const.get("SHMOUT_DATA_ALIGN")),
+         ("READER_SLOTS_MAX", const.get("SHMOUT_READER_SLOTS_MAX")),
+         ("READER_SLOTS_OFFSET", const.get("SHMOUT_READER_SLOTS_OFFSET")),
+         ("READER_SLOT_SIZE", size_of(RS)),
+         ("LOSSLESS_TIMEOUT_MAX_MS", const.get("SHMOUT_LOSSLESS_TIMEOUT_MAX_MS")),
+         ("REG_FREE", const.get("SHMOUT_REG_FREE")),
+         ("REG_EVERY", const.get("SHMOUT_REG_EVERY")),
+         ("REG_LOSSLESS", const.get("SHMOUT_REG_LOSSLESS"))]
 for name, want in SIZES:
     have = getattr(P, name, None)
     report(want is not None and have == want, "%s = %s is the C value" % (name, have),
            "compiled: %s" % want)
+
+readers = field(WP, "readers")
+report(readers is not None and readers[1] == P.READER_SLOTS_MAX * P.READER_SLOT_SIZE,
+       "the wait object's readers[] holds READER_SLOTS_MAX entries of READER_SLOT_SIZE bytes",
+       "compiled: %s" % (readers,))
 
 py_fmts = {code: v[0] for code, v in P.PIX_FMTS.items()}
 report(py_fmts == pixfmts and const.get("SHMOUT_PIX_NONE") not in py_fmts,

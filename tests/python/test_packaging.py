@@ -56,7 +56,7 @@ class Packaging(unittest.TestCase):
             finally:
                 helpers.cleanup(name)
             self.assertEqual(q.returncode, 0, q.stderr)
-            self.assertEqual(q.stdout.strip(), "ok 1.0.0")
+            self.assertEqual(q.stdout.strip(), "ok 1.1.0")
 
 
 if __name__ == "__main__":
