@@ -132,8 +132,12 @@ static void register_as(shmout_reader *r, uint64_t session)
         return;
     }
     for (i = 0; r->reg < 0 && i < r->reader_slots; i++)
-        if (shmout_priv_lock_byte(r->wait_fd, SHMOUT_PRIV_ENTRY_OFF(i)) == 0)
+        if (shmout_priv_lock_byte(r->wait_fd, SHMOUT_PRIV_ENTRY_OFF(i)) == 0) {
             r->reg = (int)i;
+            /* what a dead reader left there is not ours: no longer a registration */
+            atomic_store_explicit(SHMOUT_A32(&r->wait->readers[i].state), SHMOUT_REG_FREE,
+                                  memory_order_release);
+        }
     if (r->reg < 0)
         return;
     e = &r->wait->readers[r->reg];
@@ -313,12 +317,17 @@ static int refresh_segment(shmout_reader *r, int may_unmap)
     return 0;
 }
 
+/* latest_frame of a mapped data object (§10). */
+static uint64_t seg_latest(const struct rseg *s)
+{
+    const struct shmout_segment_header *sh = (const void *)s->map;
+
+    return atomic_load_explicit(SHMOUT_A64(&sh->latest_frame), memory_order_acquire);
+}
+
 static uint64_t latest(const shmout_reader *r)
 {
-    const struct shmout_segment_header *sh = (const void *)r->cur.map;
-
-    return r->cur.map ? atomic_load_explicit(SHMOUT_A64(&sh->latest_frame),
-                                             memory_order_acquire) : 0;
+    return r->cur.map ? seg_latest(&r->cur) : 0;
 }
 
 /*
@@ -488,8 +497,7 @@ int shmout_reader_wait(shmout_reader *r, int timeout_ms)
                 /* the next writer's session is this one + 1 (§9 step 8): be known from its
                  * first frame (§21) */
                 if (r->mode != SHMOUT_READ_LATEST)
-                    register_as(r, atomic_load_explicit(SHMOUT_A64(&r->hdr->session),
-                                                        memory_order_relaxed) + 1);
+                    register_as(r, r->session + 1);
                 return shmout_priv_fail(status_code(status), "the writer of block '%s' %s",
                                         r->name, status == SHMOUT_STATUS_STALE ?
                                         "died (block is stale)" : "closed the block");
@@ -529,10 +537,19 @@ int shmout_reader_wait(shmout_reader *r, int timeout_ms)
     }
 }
 
-/* Newest complete frame's descriptor, consistent snapshot. */
-static int grab(shmout_reader *r, struct shmout_frame_view *v)
+/* Every and lossless modes: the data object the writer left for a larger one (§14) still holds
+ * frames of this session we have not returned: they come first. */
+static int retired_pending(const shmout_reader *r)
 {
-    const struct shmout_segment_header *sh = &r->cur.snap;
+    return r->mode != SHMOUT_READ_LATEST && r->retired.map &&
+           r->retired.snap.session == r->session && seg_latest(&r->retired) > r->last;
+}
+
+/* The descriptor of the newest complete frame in data object s (every mode: the next one),
+ * a consistent snapshot. */
+static int grab_in(shmout_reader *r, const struct rseg *s, struct shmout_frame_view *v)
+{
+    const struct shmout_segment_header *sh = &s->snap;
     const struct shmout_slot_desc *d;
     struct shmout_slot_desc snap;
     uint64_t n, newest, overwritten = 0;
@@ -540,14 +557,8 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
     int tries, ret;
     unsigned p;
 
-    unmap_seg(&r->retired);
-    ret = refresh_segment(r, 1);
-    if (ret < 0)
-        return ret;
-    acknowledge(r, r->last);        /* done with the frame acquire returned before */
-    check_eviction(r);
-    for (tries = 0; r->cur.map && tries < SHMOUT_PRIV_MAX_TRIES; tries++) {
-        newest = n = latest(r);
+    for (tries = 0; s->map && tries < SHMOUT_PRIV_MAX_TRIES; tries++) {
+        newest = n = seg_latest(s);
         if (n == 0)
             break;
         if (r->mode != SHMOUT_READ_LATEST && r->last < newest) {
@@ -557,7 +568,7 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
             if (newest - n >= sh->slot_count)
                 n = newest - sh->slot_count + 1;
         }
-        d = (const void *)(r->cur.map + shmout_priv_slot_desc_off(sh, n));
+        d = (const void *)(s->map + shmout_priv_slot_desc_off(sh, n));
         ret = shmout_priv_read_slot(d, n, &snap);
         if (ret != SHMOUT_PRIV_SLOT_OK) {
             r->st.torn_retries++;
@@ -568,7 +579,7 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
         ret = shmout_priv_validate_slot(&snap, sh, n);
         if (ret < 0)
             return ret;
-        base = r->cur.map + shmout_priv_slot_data_off(sh, n);
+        base = s->map + shmout_priv_slot_data_off(sh, n);
         memset(v, 0, sizeof(*v));
         v->geometry = snap.geometry;
         v->meta = snap.meta;
@@ -583,6 +594,22 @@ static int grab(shmout_reader *r, struct shmout_frame_view *v)
     return shmout_priv_fail(-EAGAIN, tries == SHMOUT_PRIV_MAX_TRIES ? "the writer kept "
                             "overwriting the frame being read" : "no frame has been published "
                             "in block '%s' yet", r->name);
+}
+
+static int grab(shmout_reader *r, struct shmout_frame_view *v)
+{
+    int ret;
+
+    if (!retired_pending(r))
+        unmap_seg(&r->retired);
+    ret = refresh_segment(r, 1);
+    if (ret < 0)
+        return ret;
+    acknowledge(r, r->last);        /* done with the frame acquire returned before */
+    check_eviction(r);
+    if (retired_pending(r) && (ret = grab_in(r, &r->retired, v)) != -EAGAIN)
+        return ret;
+    return grab_in(r, &r->cur, v);
 }
 
 /* Count a frame returned for the first time; 1 if it was. */

@@ -418,9 +418,9 @@ static struct shmout_slot_desc *slot_desc(const shmout_writer *w, uint64_t n)
 
 /*
  * Registration entry i's claim on frame m, the frame that the slot of the next one holds
- * (PROTOCOL.md §21): 0 none (free, another session, done with m, or dead: reclaimed), 1 an
- * every reader that has not read m (it is lost to it), 2 a live lossless reader that has not
- * finished with m.
+ * (PROTOCOL.md §21): 0 none (free, another session, done with m, or, checking its lock, dead:
+ * reclaimed), 1 an every reader that has not read m (it is lost to it), 2 a lossless reader
+ * that has not finished with m.
  */
 static int claim(shmout_writer *w, unsigned i, uint64_t m, int check_lock)
 {
@@ -441,8 +441,7 @@ static int claim(shmout_writer *w, unsigned i, uint64_t m, int check_lock)
     }
     if (atomic_load_explicit(SHMOUT_A64(&e->ack), memory_order_acquire) >= m)
         return 0;
-    if (st == SHMOUT_REG_LOSSLESS && check_lock &&
-        shmout_priv_byte_locked(w->wait_fd, SHMOUT_PRIV_ENTRY_OFF(i)) == 0) {
+    if (check_lock && shmout_priv_byte_locked(w->wait_fd, SHMOUT_PRIV_ENTRY_OFF(i)) == 0) {
         /* its reader died: the kernel dropped its lock */
         if (atomic_compare_exchange_strong_explicit(SHMOUT_A32(&e->state), &st, SHMOUT_REG_FREE,
                                                     memory_order_acq_rel, memory_order_acquire))
@@ -475,10 +474,10 @@ static int wait_lossless(shmout_writer *w, uint64_t n)
     for (;;) {
         pending = 0;
         for (i = 0; i < SHMOUT_READER_SLOTS_MAX; i++) {
-            c = claim(w, i, m, !first);
+            /* a registration behind: is its reader alive (a syscall only then)? */
+            if ((c = claim(w, i, m, !first)) && first)
+                c = claim(w, i, m, 1);
             if (first && c == 1)
-                w->reg[i].lost++;
-            if (first && c == 2 && (c = claim(w, i, m, 1)) == 1)
                 w->reg[i].lost++;
             pending |= (uint32_t)(c == 2) << i;
         }

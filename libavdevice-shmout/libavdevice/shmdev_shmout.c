@@ -110,7 +110,7 @@ static void report_lost(ShmDevShmoutWriter *w, void *logctx)
         av_log(logctx, AV_LOG_VERBOSE, "Evicted a lossless reader of block '%s' that stayed behind for "
                "longer than -lossless_timeout (frame %"PRIu64")\n", w->name, st.frames);
     if (st.reclaimed > w->reclaimed)
-        av_log(logctx, AV_LOG_VERBOSE, "A lossless reader of block '%s' died; no longer waiting for it\n",
+        av_log(logctx, AV_LOG_VERBOSE, "A registered reader of block '%s' died; its registration is freed (a lossless one is no longer waited for)\n",
                w->name);
     w->evictions = st.evictions;
     w->reclaimed = st.reclaimed;

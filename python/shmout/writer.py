@@ -431,7 +431,7 @@ class Writer(S.Closeable):
     def _scan(self, m, count):
         """One pass of §21's check of every entry for frame m (the frame the slot about to be
         reused holds). Returns the live lossless entries that have not acknowledged m; the
-        lossless entries of dead readers are freed; with `count`, every-entries behind m lose
+        entries of dead readers that are behind are freed; with `count`, every-entries behind m lose
         it, counted per registration (entry and reg_id). Only atomic loads of state, reg_id,
         session and ack are acted upon, and any value is harmless: the entry index stays
         below reader_slots <= 32."""
@@ -457,13 +457,14 @@ class Writer(S.Closeable):
             registered += 1
             if a >= m:
                 continue
-            if st == P.REG_EVERY:
-                if count:
-                    self._lost(i, rid)
-                continue
+            # behind: is its reader alive? (a system call only for a registration behind)
             if not self._reader_alive(i):
                 if S.compare_exchange32(e + P.OFF_REG_STATE, st, P.REG_FREE)[0]:
                     self._reclaimed += 1
+                continue
+            if st == P.REG_EVERY:
+                if count:
+                    self._lost(i, rid)
                 continue
             behind.append(i)
         if count:

@@ -180,7 +180,7 @@ at_exit "kill $keeper 2>/dev/null"
 sleep 0.5; kill -KILL $victim
 wait_for 20 exited $writer; wait $writer; wstatus=$?
 wait $keeper
-grep -q "A lossless reader of block '$name' died; no longer waiting for it" "$T/killw.err" &&
+grep -q "A registered reader of block '$name' died; its registration is freed" "$T/killw.err" &&
     ! grep -q "evicted" "$T/killw.err" && [ $wstatus -eq 0 ] && same "$T/src240.md5" "$T/keep.md5" &&
     ok "a killed lossless reader is let go at once; the other one has all 300 frames" ||
     fail "a killed lossless reader is let go at once" "status $wstatus, $(count "$T/keep.md5") frames: $(grep -i "lossless\|evict\|error" "$T/killw.err")"

@@ -462,6 +462,39 @@ static void test_writer_without_registrations(void)
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
 }
 
+/* Every and lossless readers read the frames left in a data object the writer outgrew before
+ * those of the new one: nothing is lost to a resize. */
+static void test_frames_left_behind_by_growth(void)
+{
+    const char *name = tname("grow");
+    shmout_writer *w = open_writer(name, 1000);
+    struct shmout_geometry big;
+    struct shmout_reader_stats rs;
+    struct shmout_frame_view v;
+    shmout_reader *r = NULL;
+
+    CHECK_EQ(shmout_reader_open_opts(&r, name, SHMOUT_MEMTYPE_LOCAL, 0,
+                                     &(struct shmout_reader_options){ .mode = SHMOUT_READ_LOSSLESS }), 0);
+    publish_n(w, 3);
+    CHECK_FRAME(r, &v, 1);
+    shmout_geometry_init(&big, SHMOUT_PIX_RGBA, 2 * W, 2 * H, 1);
+    CHECK_EQ(shmout_writer_set_geometry(w, &big), 0);     /* a new, larger data object */
+    publish_n(w, 2);
+    CHECK_FRAME(r, &v, 2);          /* 2 and 3 are in the old object */
+    CHECK_EQ(v.geometry.width, W);
+    CHECK_FRAME(r, &v, 3);
+    CHECK_FRAME(r, &v, 4);
+    CHECK_EQ(v.geometry.width, 2 * W);
+    CHECK_FRAME(r, &v, 5);
+    CHECK_EQ(shmout_reader_validate(r, &v), 0);
+    shmout_reader_get_stats(r, &rs);
+    CHECK_EQ(rs.frames_skipped, 0);
+    CHECK_EQ(rs.frames_seen, 5);
+    shmout_reader_close(r);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
+}
+
 /* The writer's interrupt callback stops a lossless wait with -EINTR, nothing marked. */
 static int stop_now(void *opaque)
 {
@@ -510,5 +543,6 @@ int main(void)
     RUN(test_wait_readers);
     RUN(test_writer_without_registrations);
     RUN(test_interrupted_wait);
+    RUN(test_frames_left_behind_by_growth);
     return t_failed_total ? 1 : 0;
 }
