@@ -21,8 +21,9 @@
 
 /*
  * The shmout protocol (docs/PROTOCOL.md, libshmout) behind the devices' layout seam: a ring
- * of slots that the writer fills without ever waiting for a reader, read without tearing,
- * every frame or the newest, with gaps, writer restarts and the writer's death reported.
+ * of slots that the writer fills without waiting for a reader, unless it reads losslessly (and
+ * then at most -lossless_timeout a frame), read without tearing, every frame, losslessly or
+ * the newest, with losses, writer restarts and the writer's death reported.
  */
 
 #include <stdlib.h>
