@@ -34,6 +34,7 @@ import fcntl
 import mmap
 import os
 import platform
+import select
 import struct
 import time
 
@@ -194,6 +195,39 @@ else:
             raise OSError(errno.ENOSYS, "shmout needs libatomic (libatomic.so.1) on %s: "
                           "without it Python cannot order its memory accesses, and frames "
                           "could be torn (PROTOCOL.md §8)" % platform.machine())
+
+
+# --- inotify ----------------------------------------------------------------------------------
+IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE, IN_MOVED_TO, IN_CREATE = 0x2, 0x4, 0x8, 0x80, 0x100
+IN_NONBLOCK, IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
+
+
+def dir_watch(path):
+    """An inotify descriptor watching path for objects created, renamed in, resized or
+    changed (PROTOCOL.md §10 "Attach"), or None where there is none (the caller polls)."""
+    if _libc is None or platform.system() != "Linux" or os.environ.get("SHMOUT_PY_NO_INOTIFY"):
+        return None
+    fd = _libc.inotify_init1(IN_NONBLOCK | IN_CLOEXEC)
+    if fd < 0:
+        return None
+    if _libc.inotify_add_watch(fd, os.fsencode(path), IN_CREATE | IN_MOVED_TO | IN_MODIFY |
+                               IN_ATTRIB | IN_CLOSE_WRITE) < 0:
+        os.close(fd)
+        return None
+    return fd
+
+
+def dir_wait(fd, timeout):
+    """Sleep until the watch fd reports an event or timeout seconds pass; drain the events."""
+    if fd is None:
+        time.sleep(timeout)
+        return
+    if select.select([fd], [], [], timeout)[0]:
+        try:
+            while os.read(fd, 4096):
+                pass
+        except BlockingIOError:
+            pass
 
 
 # --- futex ----------------------------------------------------------------------------------------

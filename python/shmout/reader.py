@@ -239,6 +239,7 @@ class Reader(S.Closeable):
         self._last = 0
         self._session = None
         self._end_reported = None   # the end of session (closed/stale) wait() reported (§12)
+        self._notify = None         # inotify watch of /dev/shm while attaching, or None
         self._attach(None if not timeout else time.monotonic() + timeout)
         # what was there when we came: frames before it were never ours to read
         self._attach_session = self._seg.hdr.session if self._seg is not None else None
@@ -253,13 +254,29 @@ class Reader(S.Closeable):
 
     # -- attach / detach ----------------------------------------------------------------------
     def _attach(self, deadline):
+        """Attach, waiting until deadline for the block: told of its creation by inotify on
+        /dev/shm (watched before the first look, so nothing is missed), polling only where
+        there is none; a header is filled in through the mapping, which inotify does not see,
+        so a primary without one is looked at every 2 ms. The watch stays open until close
+        (closing one takes milliseconds, during which a fast writer's frames go by)."""
+        if deadline is not None:
+            self._notify = S.dir_watch(S.SHM_DIR)
         while True:
             err = self._try_attach()
             if err is None:
                 return
-            if deadline is None or time.monotonic() >= deadline:
+            left = deadline - time.monotonic() if deadline is not None else 0
+            if left <= 0:
+                self._close_notify()
                 raise NotReadyError("block %r (%s): %s" % (self.name, self.memtype, err))
-            time.sleep(0.01)
+            slice_ = 0.002 if err.startswith("not initialised") else \
+                0.05 if self._notify is not None else 0.01
+            S.dir_wait(self._notify, min(left, slice_))
+
+    def _close_notify(self):
+        if self._notify is not None:
+            os.close(self._notify)
+            self._notify = None
 
     def _try_attach(self):
         """Attach once (§10). Returns None on success or the reason it is not ready."""
@@ -350,6 +367,7 @@ class Reader(S.Closeable):
     def close(self):
         """Leave the registration, unmap everything and release the reader lock."""
         self._detach()
+        self._close_notify()
 
     def _check_open(self):
         if self._prim is None:

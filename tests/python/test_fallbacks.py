@@ -2,7 +2,8 @@
 # Copyright (c) 2026 the shmout authors
 """The reader's fallbacks, each in a child interpreter: polling instead of the futex (§19),
 plain loads/stores without libatomic, and liveness from owner_pid/owner_starttime instead of
-the OFD writer lock (§19). The same round-trip, wait, stale and takeover tests must pass, and
+the OFD writer lock (§19), and polling for a block that does not exist yet instead of inotify
+(§10). The same round-trip, wait, stale and takeover tests must pass, and
 lossless readers (§21) must work when polling without libatomic (the writer then sleeps its
 10 ms slices instead of waiting on ack_word); a reader without OFD locks cannot own a
 registration entry and says so."""
@@ -33,10 +34,14 @@ class Fallbacks(unittest.TestCase):
                            env=dict(os.environ, **env), capture_output=True, text=True,
                            timeout=120)
         self.assertEqual(q.returncode, 0, q.stderr[-3000:])
-        self.assertIn("Ran %d tests" % len(tests), q.stderr)
+        self.assertIn("Ran %d test%s" % (len(tests), "s" if len(tests) > 1 else ""), q.stderr)
 
     def test_polling_without_futex_or_libatomic(self):
         self.run_with(SHMOUT_PY_NO_FUTEX="1", SHMOUT_PY_NO_LIBATOMIC="1")
+
+    def test_attach_polling_without_inotify(self):
+        self.run_with(["test_roundtrip.RoundTrip.test_reader_started_before_its_writer"],
+                      SHMOUT_PY_NO_INOTIFY="1")
 
     def test_lossless_polling_without_futex_or_libatomic(self):
         self.run_with(LOSSLESS_TESTS, SHMOUT_PY_NO_FUTEX="1", SHMOUT_PY_NO_LIBATOMIC="1")

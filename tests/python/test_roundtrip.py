@@ -146,6 +146,32 @@ class RoundTrip(helpers.BlockTest):
             self.assertFalse(r.wait(0))                # nothing newer than frame 1
             self.assertIsNone(r.next_frame(0.05))
 
+    def test_reader_started_before_its_writer(self):
+        """§10 Attach: a reader waiting for a block that does not exist yet attaches once its
+        writer creates it (told by inotify; by polling without it) and gets frame 1."""
+        name = self.name()
+        writer = []
+
+        def write():
+            w = shmout.Writer(name, 4, 4, "rgba", heartbeat=False)
+            writer.append(w)
+            w.write(bytes(range(64)))
+
+        timer = threading.Timer(0.3, write)
+        timer.start()
+        try:
+            with shmout.Reader(name, timeout=10) as r:
+                self.assertEqual(r._notify is not None,
+                                 not os.environ.get("SHMOUT_PY_NO_INOTIFY"))
+                self.assertTrue(r.wait(5))
+                f = r.read_next()
+                self.assertEqual((f.number, f.data[0]), (1, bytes(range(64))))
+                self.assertEqual((r.frames_skipped, r.frames_before_attach), (0, 0))
+        finally:
+            timer.join()
+            for w in writer:
+                w.close()
+
     def test_wait_without_wait_object(self):
         """A reader that cannot open @w still waits on the futex, in short slices (§12)."""
         name = self.name()
