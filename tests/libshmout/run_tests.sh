@@ -63,6 +63,7 @@ run resize "$T/test_resize"
 run lossless "$T/test_lossless"
 run stress "$T/test_stress"
 run tool sh "$HERE/test_tool.sh" "$SHMOUT_TOOL"
+run compat sh "$HERE/compat_1_0.sh" "$SHMOUT_TOOL"
 
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
     run enospc unshare -m sh -c \

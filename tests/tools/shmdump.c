@@ -6,9 +6,12 @@
  * -f rawvideo), and one line of metadata per frame to stdout:
  *   frame=N pts=P tb=NUM/DEN size=WxH format=NAME dar=NUM:DEN sar=NUM:DEN
  * It stops when the writer closes the block or after --frames N, and fails (exit 3) if a frame
- * was skipped, so a test that feeds frames slowly enough can compare every one.
+ * was skipped, so a test that feeds frames slowly enough can compare every one. --mode takes
+ * the newest frame (latest, the default), every frame, or every frame as a lossless reader; a
+ * lossless reader the writer does not honour says so on stderr.
  *
  *   shmdump NAME OUTFILE [--frames N] [--timeout MS] [--memtype local|global]
+ *           [--mode latest|every|lossless]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@ int main(int argc, char **argv)
     struct shmout_geometry want, got;
     struct shmout_frame_meta meta;
     struct shmout_reader_stats st;
+    struct shmout_reader_options opts = { .mode = SHMOUT_READ_LATEST };
     shmout_reader *r;
     uint8_t *buf = NULL, *dst[4] = { 0 };
     int dst_linesize[4] = { 0 };
@@ -32,7 +36,8 @@ int main(int argc, char **argv)
     FILE *out;
 
     if (argc < 3) {
-        fprintf(stderr, "usage: shmdump NAME OUTFILE [--frames N] [--timeout MS] [--memtype local|global]\n");
+        fprintf(stderr, "usage: shmdump NAME OUTFILE [--frames N] [--timeout MS] [--memtype local|global] "
+                "[--mode latest|every|lossless]\n");
         return 2;
     }
     name = argv[1];
@@ -41,13 +46,16 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--frames"))        max_frames = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--timeout"))  timeout_ms = atol(argv[i + 1]);
         else if (!strcmp(argv[i], "--memtype"))  memtype = shmout_memtype_parse(argv[i + 1]);
+        else if (!strcmp(argv[i], "--mode"))
+            opts.mode = !strcmp(argv[i + 1], "every") ? SHMOUT_READ_EVERY :
+                        !strcmp(argv[i + 1], "lossless") ? SHMOUT_READ_LOSSLESS : SHMOUT_READ_LATEST;
         else { fprintf(stderr, "shmdump: unknown option %s\n", argv[i]); return 2; }
     }
     if (!(out = fopen(path, "wb"))) {
         perror(path);
         return 1;
     }
-    if ((ret = shmout_reader_open(&r, name, memtype, (int)timeout_ms)) < 0) {
+    if ((ret = shmout_reader_open_opts(&r, name, memtype, (int)timeout_ms, &opts)) < 0) {
         fprintf(stderr, "shmdump: %s\n", shmout_errmsg());
         return 1;
     }
@@ -89,6 +97,8 @@ int main(int argc, char **argv)
         frames++;
     }
     shmout_reader_get_stats(r, &st);
+    if (opts.mode == SHMOUT_READ_LOSSLESS && st.registered != SHMOUT_REG_LOSSLESS)
+        fprintf(stderr, "shmdump: the writer does not honour lossless readers\n");
     shmout_reader_close(r);
     fclose(out);
     free(buf);
