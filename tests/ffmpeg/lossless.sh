@@ -9,7 +9,8 @@
 # attached, and at its timeout goes on or fails as asked; a lossless transcode of 2000 1080p
 # frames with no -re equals its source frame for frame; so does each of eight lossless
 # recorders; a stopped lossless reader is evicted after -lossless_timeout and names exactly
-# the frames it lost; a killed one costs the writer nothing; Ctrl-C and SIGTERM end a reader
+# the frames it lost; a killed one costs the writer nothing; a writer that laps an every reader
+# says how many frames its slowest reader lost; Ctrl-C and SIGTERM end a reader
 # waiting for its next writer with a finished file. Every oracle is FFmpeg's own framemd5 of
 # the same source.
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -185,7 +186,30 @@ grep -q "A registered reader of block '$name' died; its registration is freed" "
     ok "a killed lossless reader is let go at once; the other one has all 300 frames" ||
     fail "a killed lossless reader is let go at once" "status $wstatus, $(count "$T/keep.md5") frames: $(grep -i "lossless\|evict\|error" "$T/killw.err")"
 
-# 8. Ctrl-C and SIGTERM end a reader waiting for its next writer (-onclose wait); the
+# 8. A writer that laps an every reader says at its end how many frames its slowest reader lost:
+#    at least what the reader itself reports losing (a frame the reader had copied but not yet
+#    acknowledged when the writer overwrote it counts for the writer only).
+name=$(blockname lap)
+"$FFMPEG" -hide_banner -nostdin -y -loglevel warning -f shmin -mode every -timeout 20 -i "$name" -flush_packets 1 \
+    -f framemd5 "$T/lap.md5" 2>"$T/lap.err" &
+reader=$!
+at_exit "kill -CONT $reader 2>/dev/null; kill $reader 2>/dev/null"
+settle
+"$FFMPEG" -hide_banner -nostdin -y -loglevel warning -readrate 10 -f lavfi -i "$SRC240" -frames:v 1000 \
+    -f shmout -wait_readers 1 "$name" 2>"$T/lapw.err" &
+writer=$!
+at_exit "kill $writer 2>/dev/null"
+wait_for 10 lines_at_least 30 "$T/lap.md5"
+kill -STOP $reader; sleep 0.5; kill -CONT $reader
+wait $writer; wait $reader
+wlost=$(sed -n "s/.*slowest registered reader of block '$name' lost \([0-9]*\) frames: the writer never waits.*/\1/p" "$T/lapw.err")
+rlost=$(sed -n "s/.* lost (\([0-9]*\) in all): the writer lapped this reader.*/\1/p" "$T/lap.err" | tail -n 1)
+seen=$(count "$T/lap.md5")
+[ -n "$wlost" ] && [ -n "$rlost" ] && [ "$rlost" -gt 0 ] && [ "$wlost" -ge "$rlost" ] && [ $((seen + rlost)) -eq 1000 ] &&
+    ok "a lapping writer reports its slowest reader's loss: $wlost frames (the reader: $rlost lost, $seen read)" ||
+    fail "a lapping writer reports its slowest reader's loss" "writer '$wlost', reader '$rlost', $seen read: $(cat "$T/lapw.err" "$T/lap.err")"
+
+# 9. Ctrl-C and SIGTERM end a reader waiting for its next writer (-onclose wait); the
 #    recording is finished and holds every frame.
 for sig in INT TERM; do
     name=$(blockname sig)
