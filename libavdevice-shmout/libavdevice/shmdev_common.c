@@ -21,13 +21,10 @@
 
 /* Error translation, block listing, the choice of layout and the frame layout for the shm devices. */
 
-#include "config.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
-#if HAVE_SIGACTION
-#include <signal.h>
-#endif
 
 #include "libavutil/avstring.h"
 #include "libavutil/bprint.h"
@@ -53,7 +50,7 @@ int ff_shmdev_error(void *logctx, int err, const char *what)
  * handler the application installed (ffmpeg's, ffplay's SDL one), with its flags and mask.
  * Only signals the application handles are watched: by default SIGINT ends the process anyway.
  */
-#if HAVE_SIGACTION
+#ifdef SA_SIGINFO                       /* sigaction (not on Windows, whose Ctrl-C goes elsewhere) */
 static atomic_int shmdev_signals;
 static struct sigaction shmdev_prev[2];
 
@@ -100,7 +97,7 @@ void ff_shmdev_watch_signals(void)
 
 int ff_shmdev_interrupted(AVFormatContext *s)
 {
-#if HAVE_SIGACTION
+#ifdef SA_SIGINFO
     if (atomic_load(&shmdev_signals))
         return 1;
 #endif

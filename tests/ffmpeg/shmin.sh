@@ -6,7 +6,8 @@
 # --resize-every`) reaches FFmpeg frame by frame, every pixel equal to the test pattern the tool
 # documents; a reader that falls behind reports the frames it lost (mode every) and keeps
 # going, or skips quietly (mode latest); -onclose wait follows a restarted writer with pts that
-# keep increasing; -timestamps wallclock stamps frames with the publish time; -sources lists.
+# keep increasing, and the first SIGINT or SIGTERM ends its wait for that writer with a finished
+# output; -timestamps wallclock stamps frames with the publish time; -sources lists.
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${FFMPEG:?}" "${FFPROBE:?}" "${SHMOUT_TOOL:?}"
 PYTHON=$(numpy_python) || { fail "a python3 with numpy for the oracle"; finish; exit; }
@@ -82,6 +83,26 @@ increasing=$(echo "$pts" | awk '{ for (i = 2; i <= NF; i++) if ($i <= $(i - 1)) 
 [ $status -eq 0 ] && grep -q "A new writer took over block '$name'" "$T/re.err" && [ "$increasing" = yes ] &&
     [ "$(echo "$pts" | wc -w)" -eq 10 ] && ok "-onclose wait follows the next writer, pts increasing: $pts" ||
     fail "-onclose wait follows the next writer, pts increasing" "status $status, pts: $pts; $(grep -v '^frame=' "$T/re.err")"
+
+# 3b. The first Ctrl-C (or SIGTERM) ends a reader waiting for the next writer, and ffmpeg
+#     finishes its output: every frame read is in it. (ffmpeg passes only the second signal on.)
+for sig in INT TERM; do
+    name=$(blockname sig)
+    "$FFMPEG" -hide_banner -nostdin -loglevel info -f shmin -mode every -onclose wait -timeout 10 -i "$name" \
+        -f framemd5 "$T/sig.md5" 2>"$T/sig.err" &
+    reader=$!
+    at_exit "kill -KILL $reader 2>/dev/null"
+    "$SHMOUT_TOOL" test-writer "$name" --width 32 --height 32 --fps 50 --frames 20 --slots 16
+    wait_for 10 grep -q "waiting for the next writer" "$T/sig.err"
+    kill -$sig $reader
+    if wait_for 1 sh -c "! kill -0 $reader 2>/dev/null"; then
+        n=$(framemd5_lines "$T/sig.md5" | wc -l)
+        [ "$n" -eq 20 ] && ok "SIG$sig ends an -onclose wait reader within a second, its output finished (20 frames)" ||
+            fail "SIG$sig: the output has every frame read" "$n frames: $(grep -v '^frame=' "$T/sig.err")"
+    else
+        fail "SIG$sig ends an -onclose wait reader within a second" "$(tail -n 5 "$T/sig.err")"
+    fi
+done
 
 # 4. -timestamps wallclock: pts are the publish time (framemd5 gives them in its own time base).
 name=$(blockname wc)
