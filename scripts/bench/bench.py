@@ -16,6 +16,16 @@ downloadtype values. Also: publish-to-wake-up latency (a waiting reader, paced w
 and with one waiting (benchtool publish), CPU seconds per frame of writer and reader, the
 writer's peak RSS and the block's size.
 
+Lossless delivery (1920x1080 rgba, in the same run): the writer `ffmpeg ... -f shmout -wait_readers 1`
+(as fast as it goes) read by benchtool shm --lossless (libshmout in SHMOUT_READ_LOSSLESS mode,
+registered before it counts as attached, zero-copy; it fails unless it got frames 1..N, every
+byte as expected, nothing skipped, torn or evicted) against the pipe a lossless reader would
+otherwise use, the same source and frame count into benchtool pipe; and, with an ffmpeg reader
+on both sides, `ffmpeg -f shmin -mode lossless -i NAME -f rawvideo - | benchtool pipe` against
+`ffmpeg -f rawvideo - | ffmpeg -f rawvideo -i - -f rawvideo - | benchtool pipe`. The fastest of
+a few interleaved runs each. Also the writer's own rate with no reader, one every reader and one
+lossless reader: (N - 10) / (t(N) - t(10)) of its wall clock, which cancels its start-up.
+
 With --win-bin (the Windows build's bin, `make windows`): ffmpeg.exe under Wine, -f shmout
 (TouchDesigner's layout: a named mapping, a mutex per frame, no reader) against -f rawvideo NUL
 (the same frames written nowhere), at 1920x1080 and 640x360 rgba, in the same run.
@@ -25,6 +35,7 @@ With --win-bin (the Windows build's bin, `make windows`): ffmpeg.exe under Wine,
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -41,12 +52,21 @@ CASES = {
                      "scale=w=iw/2:h=ih/2:flags=bilinear", "videoscale method=bilinear ! ", 2),
 }
 PIXEL = "000000ff"                      # opaque black rgba, what every case delivers
+LOSSLESS = {                            # the lossless section's paths, 1080p rgba, and the one each is compared with
+    "lossless-shmout": ("`-f shmout -wait_readers 1` → benchtool shm --lossless (libshmout, in place)", "lossless-pipe"),
+    "lossless-shmout-16slots": ("the same with `-slots 16`", "lossless-pipe"),
+    "lossless-pipe": ("`-f rawvideo -` → pipe → benchtool pipe", None),
+    "lossless-shmin+pipe": ("`-f shmout -wait_readers 1` → `ffmpeg -f shmin -mode lossless -i NAME -f rawvideo -` "
+                            "→ pipe → benchtool pipe", "lossless-pipe+ffmpeg+pipe"),
+    "lossless-pipe+ffmpeg+pipe": ("`-f rawvideo -` → pipe → `ffmpeg -f rawvideo -i - -f rawvideo -` → pipe → benchtool pipe", None),
+}
 WIN_RES = {"1080p": (1920, 1080), "360p": (640, 360)}
 
 
-def run_pair(writer, reader):
-    """Start writer, then reader; wait for both. Returns (reader JSON, writer rusage)."""
-    w = subprocess.Popen(writer, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def run_pair(writer, reader, log=None):
+    """Start writer, then reader; wait for both. Returns (reader JSON, writer rusage). log: a file
+    for the writer's standard error."""
+    w = subprocess.Popen(writer, stdout=subprocess.DEVNULL, stderr=log or subprocess.DEVNULL)
     r = subprocess.run(reader, capture_output=True, text=True, timeout=300)
     _, _, wru = os.wait4(w.pid, 0)
     if r.returncode != 0 or not r.stdout.strip():
@@ -82,8 +102,9 @@ class Bench:
         n = {1280: 600, 1920: 300, 3840: 100}[w]
         return n // 3 if self.quick else n
 
-    def source(self, w, h, fmt, n, rate=1000, realtime=False):
-        return [self.ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error"] + (["-re"] if realtime else []) + ["-f", "lavfi", "-i",
+    def source(self, w, h, fmt, n, rate=1000, realtime=False, loglevel="error"):
+        return [self.ffmpeg, "-hide_banner", "-nostdin", "-loglevel", loglevel] + (["-re"] if realtime else []) + \
+               (["-nostats"] if loglevel != "error" else []) + ["-f", "lavfi", "-i",
                 "color=c=black:s=%dx%d:r=%d,format=%s" % (w, h, rate, fmt), "-frames:v", str(n)]
 
     def shmout(self, res, case, download):
@@ -160,6 +181,152 @@ class Bench:
         subprocess.run([os.path.join(self.bin, "shmout"), "rm", name], capture_output=True)
         return {"downloadtype": download, "frames": got["frames"], "median_us": got["median_us"], "p99_us": got["p99_us"],
                 "max_us": got["max_us"]}
+
+    # Lossless delivery (PROTOCOL.md §21): the writer does not overwrite a frame its lossless
+    # reader has not finished with, so it goes at the reader's pace, like a pipe's writer.
+
+    def writer_log(self, log, n, lossless):
+        """The writer's own account (-loglevel verbose) of a run: it published all n frames and,
+        with a lossless reader, evicted none and lost nothing. Returns (frames that waited for a
+        lossless reader, seconds they waited)."""
+        log.seek(0)
+        text = log.read()
+        m = re.search(r"Closing the block after (\d+) frames", text)
+        if not m or int(m.group(1)) != n:
+            raise RuntimeError("the writer did not publish all %d frames: %s" % (n, text.strip()[-500:]))
+        if lossless and re.search(r"evicted|lost \d+ frames", text):
+            raise RuntimeError("the writer lost frames of its lossless reader: %s" % text.strip()[-500:])
+        m = re.search(r"(\d+) frames waited ([0-9.]+) s in all for lossless readers", text)
+        return (int(m.group(1)), float(m.group(2))) if m else (0, 0.0)
+
+    def shm_writer(self, n, name, slots, readers=1):
+        """ffmpeg -f shmout as fast as it goes, 1080p rgba; readers: -wait_readers."""
+        w, h = RES["1080p"]
+        return self.source(w, h, "rgba", n, loglevel="verbose") + (["-slots", str(slots)] if slots else []) + \
+            (["-wait_readers", str(readers)] if readers else []) + ["-f", "shmout", name]
+
+    def lossless_shm(self, n, slots):
+        """-f shmout -wait_readers 1 -> benchtool shm --lossless, which fails unless it got every frame."""
+        name = self.name()
+        try:
+            with tempfile.TemporaryFile("w+") as log:
+                got, wru = run_pair(self.shm_writer(n, name, slots),
+                                    [os.path.join(self.tools, "benchtool"), "shm", name, str(n), PIXEL, "--lossless"], log)
+                waits, waited = self.writer_log(log, n, True)
+        finally:
+            subprocess.run([os.path.join(self.bin, "shmout"), "rm", name], capture_output=True)
+        row = reader_row("lossless-shmout" + ("-%dslots" % slots if slots else ""), "1080p", "rgba", n, got, wru)
+        row.update(lost=n - got["seen"], block_mb=got["block_bytes"] / 2**20, waits=waits, waited_s=waited,
+                   publish_fps=got["published"] / got["publish_seconds"] if got["publish_seconds"] else 0)
+        return row
+
+    def ffmpeg_reader(self, n, shm):
+        """An ffmpeg reader on both sides, its rawvideo piped into benchtool pipe: ffmpeg -f shmin
+        -mode lossless on the block of a -wait_readers 1 writer (shm), or ffmpeg -f rawvideo -i -
+        on the source's pipe."""
+        w, h = RES["1080p"]
+        out = ["-fps_mode", "passthrough", "-pix_fmt", "rgba", "-f", "rawvideo", "-"]
+        rd = [self.ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning"]
+        name = self.name()
+        try:
+            with tempfile.TemporaryFile("w+") as wlog, tempfile.TemporaryFile("w+") as rlog:
+                if shm:
+                    src = subprocess.Popen(self.shm_writer(n, name, 0), stdout=subprocess.DEVNULL, stderr=wlog)
+                    mid = subprocess.Popen(rd + ["-f", "shmin", "-mode", "lossless", "-i", name] + out,
+                                           stdout=subprocess.PIPE, stderr=rlog)
+                else:
+                    src = subprocess.Popen(self.source(w, h, "rgba", n) + ["-pix_fmt", "rgba", "-f", "rawvideo", "-"],
+                                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                    mid = subprocess.Popen(rd + ["-f", "rawvideo", "-pix_fmt", "rgba", "-s", "%dx%d" % (w, h), "-i", "-"] + out,
+                                           stdin=src.stdout, stdout=subprocess.PIPE, stderr=rlog)
+                    src.stdout.close()
+                r = subprocess.run([os.path.join(self.tools, "benchtool"), "pipe", str(w * h * 4), str(w * 4), str(n), PIXEL],
+                                   stdin=mid.stdout, capture_output=True, text=True, timeout=300)
+                mid.stdout.close()
+                _, mstatus, mru = os.wait4(mid.pid, 0)
+                _, _, wru = os.wait4(src.pid, 0)
+                rlog.seek(0)
+                rtext = rlog.read()
+                if os.waitstatus_to_exitcode(mstatus) or "lost" in rtext or r.returncode or not r.stdout.strip():
+                    raise RuntimeError("the ffmpeg reader failed or lost frames: %s %s" % (rtext.strip()[-500:], r.stderr.strip()))
+                waits, waited = self.writer_log(wlog, n, True) if shm else (0, 0.0)
+        finally:
+            if shm:
+                subprocess.run([os.path.join(self.bin, "shmout"), "rm", name], capture_output=True)
+        got = json.loads(r.stdout.strip().splitlines()[-1])
+        row = reader_row("lossless-shmin+pipe" if shm else "lossless-pipe+ffmpeg+pipe", "1080p", "rgba", n, got, wru)
+        # the reader's CPU: the ffmpeg reader's and the byte checker's
+        row.update(reader_cpu_per_frame=(got["cpu"] + cpu(mru)) / max(got["frames"], 1))
+        if shm:
+            row.update(waits=waits, waited_s=waited)
+        return row
+
+    def timed_writer(self, writer, reader, log):
+        """Wall clock of the writer from its start to its exit; its reader, if any, started right
+        after it. Returns (seconds, the reader's JSON or None)."""
+        t = time.monotonic()
+        w = subprocess.Popen(writer, stdout=subprocess.DEVNULL, stderr=log)
+        r = reader and subprocess.Popen(reader, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _, status, _ = os.wait4(w.pid, 0)
+        t = time.monotonic() - t
+        got = None
+        if r:
+            out, err = r.communicate(timeout=300)
+            if r.returncode or not out.strip():
+                raise RuntimeError("reader failed: %s %s" % (" ".join(reader), err.strip()))
+            got = json.loads(out.strip().splitlines()[-1])
+        if os.waitstatus_to_exitcode(status):
+            raise RuntimeError("writer failed: %s" % " ".join(writer))
+        return t, got
+
+    def writer_rates(self, rounds):
+        """The writer's rate with no reader, one every reader and one lossless reader (1080p rgba,
+        default ring): (N - 10) / (t(N) - t(10)) of its wall clock, the fastest of rounds runs."""
+        n0, n = 10, 200 if self.quick else 600
+        readers = {"none": None, "every": [], "lossless": ["--lossless"]}
+        best, extra = {}, {}
+        for _ in range(rounds):
+            for kind, flag in readers.items():
+                for k in (n0, n):
+                    name = self.name()
+                    reader = None if flag is None else [os.path.join(self.tools, "benchtool"), "shm", name, str(k), PIXEL] + flag
+                    try:
+                        with tempfile.TemporaryFile("w+") as log:
+                            t, got = self.timed_writer(self.shm_writer(k, name, 0, 0 if flag is None else 1), reader, log)
+                            waits, waited = self.writer_log(log, k, kind == "lossless")
+                    finally:
+                        subprocess.run([os.path.join(self.bin, "shmout"), "rm", name], capture_output=True)
+                    if k == n and t < best.get((kind, k), t + 1):
+                        extra[kind] = {"waits": waits, "waited_s": waited, "lost": got["skipped"] if got else 0,
+                                       "publish_fps": got["published"] / got["publish_seconds"] if got and got["publish_seconds"] else 0}
+                    best[kind, k] = min(t, best.get((kind, k), t))
+        rows = []
+        for kind in readers:
+            rows.append(dict(extra[kind], readers=kind, frames=n, fps=(n - n0) / (best[kind, n] - best[kind, n0])))
+            print("bench: %-18s %-6s %-16s %8.1f fps" % ("writer, " + kind, "1080p", "rgba", rows[-1]["fps"]), file=sys.stderr)
+        return rows
+
+    def lossless(self):
+        """Lossless delivery and the writer's rates, 1080p rgba; the fastest of a few interleaved runs."""
+        t0 = time.monotonic()
+        rounds = 3 if self.quick else 4
+        n = self.frames(*RES["1080p"])
+        best = {}
+        for _ in range(rounds):
+            pipe = self.pipe("1080p", "rgba")
+            pipe["transport"] = "lossless-pipe"
+            for row in (self.lossless_shm(n, 0), self.lossless_shm(n, 16), pipe,
+                        self.ffmpeg_reader(n, True), self.ffmpeg_reader(n, False)):
+                if row["fps"] > best.get(row["transport"], {"fps": -1})["fps"]:
+                    best[row["transport"]] = row
+        rows = sorted(best.values(), key=lambda r: list(LOSSLESS).index(r["transport"]))
+        for r in rows:
+            print("bench: %-18s %-6s %-16s %8.1f fps" % (r["transport"], "1080p", "rgba", r["fps"]), file=sys.stderr)
+        self.results += rows
+        t1 = time.monotonic()
+        writer = self.writer_rates(rounds)
+        return {"frames": n, "rounds": rounds, "writer": writer, "delivery_s": t1 - t0, "writer_s": time.monotonic() - t1,
+                "runs": rounds * (len(LOSSLESS) + 6)}
 
     def publish_cost(self):
         """ns per begin_frame + publish (64x64 rgba, no pixel writes), no reader and one waiting."""
@@ -257,7 +424,8 @@ class Bench:
                     print("bench: %-18s %-6s %-16s %8.1f fps" % (r["transport"], res, case, r["fps"]), file=sys.stderr)
                 self.results += rows
         lat = [self.latency("immediate"), self.latency("nextframe")]
-        return self.results, lat, self.publish_cost(), self.profile(), self.windows() if self.win_bin else None
+        ll = self.lossless()
+        return self.results, lat, self.publish_cost(), ll, self.profile(), self.windows() if self.win_bin else None
 
 
 def ratio(a, b):
@@ -272,6 +440,10 @@ WHY = {
     "gstreamer": "GStreamer's videotestsrc writes straight into shmsink's shared memory (shmsink "
                  "offers its allocator upstream), while an FFmpeg muxer receives frames its upstream "
                  "already allocated, so shmout copies each passthrough frame once",
+    "lossless": "lossless delivery goes at the pace of the slower of writer and reader ('writer waited' "
+                "below says which: the writer waits only for a reader slower than itself); the writer's is "
+                "FFmpeg's per-frame pipeline around the one copy into the block, as for the limit, and on 2 "
+                "cores its threads share them with the reader and whatever else runs",
     "nextframe": "on 2 cores the conversion competes with FFmpeg's own threads either way; moving it "
                  "to the worker overlaps it with the next frame's production only when that is costly",
 }
@@ -291,6 +463,10 @@ def targets(by, keys, lat):
             if ("gstreamer", res, case) in by:
                 v = ratio(by[("shmout-nextframe", res, case)]["fps"], by[("gstreamer", res, case)]["fps"])
                 rows.append(("rgba %s: >= the GStreamer shm rate" % res, "%.2fx" % v, v >= 1, "gstreamer"))
+    if ("lossless-shmout", "1080p", "rgba") in by:
+        v = ratio(by[("lossless-shmout", "1080p", "rgba")]["fps"], by[("lossless-pipe", "1080p", "rgba")]["fps"])
+        rows.append(("rgba 1080p, lossless (every frame, -wait_readers 1): >= 3x the pipe's frame rate", "%.1fx" % v, v >= 3,
+                     "lossless"))
     for l in lat:
         rows.append(("latency, %s: median < 50 µs, p99 < 500 µs" % l["downloadtype"],
                      "%.0f / %.0f µs" % (l["median_us"], l["p99_us"]), l["median_us"] < 50 and l["p99_us"] < 500, None))
@@ -301,7 +477,11 @@ def targets(by, keys, lat):
     return rows
 
 
-def report(results, lat, pub, prof, win, out, gst, quick):
+def waited(r):
+    return "%d of %d frames, %.0f ms" % (r["waits"], r["frames"], r["waited_s"] * 1e3) if "waits" in r else ""
+
+
+def report(results, lat, pub, ll, prof, win, out, gst, quick):
     by = {(r["transport"], r["res"], r["case"]): r for r in results}
     lines = ["# shmout benchmark%s" % (" (quick)" if quick else ""), "",
              "One run of `make bench%s` on this machine. Every reader checks every byte of every frame "
@@ -337,6 +517,40 @@ def report(results, lat, pub, prof, win, out, gst, quick):
               "| no reader | one reader waiting | waiting/none |", "| --- | --- | --- |",
               "| %.0f ns | %.0f ns | %.1f |" % (pub["idle_ns"], pub["waiting_ns"], ratio(pub["waiting_ns"], pub["idle_ns"])),
               "", "With a reader registered as waiting, each publish also issues FUTEX_WAKE."]
+    lines += ["", "## Lossless delivery (1920x1080 rgba, %d frames, the fastest of %d interleaved runs each)" % (
+              ll["frames"], ll["rounds"]), "",
+              "The writer is `ffmpeg -f lavfi -i color=... -frames:v %d`, as fast as it goes, the same for every path. "
+              "benchtool shm --lossless reads in SHMOUT_READ_LOSSLESS mode, registered before it counts as "
+              "attached, and fails the run unless it got frames 1 to %d, each byte as expected, none skipped, torn "
+              "or evicted, and the writer published no other; the pipe readers check every byte of %d frames. "
+              "*vs* compares each path with the pipe that would carry the same frames: the libshmout reader with "
+              "one pipe, the ffmpeg reader with two (its rawvideo goes to the byte checker through a pipe on both "
+              "sides). *writer waited*: frames whose slot the writer had to wait for the reader to finish." % (
+                  ll["frames"], ll["frames"], ll["frames"]), "",
+              "| path | fps | vs | writer waited | writer CPU ms/frame | reader CPU ms/frame |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    for t, (what, peer) in LOSSLESS.items():
+        r = by.get((t, "1080p", "rgba"))
+        if r:
+            vs = "%.2fx" % ratio(r["fps"], by[(peer, "1080p", "rgba")]["fps"]) if peer else "1"
+            lines.append("| %s | %.0f | %s | %s | %.2f | %.2f |" % (what, r["fps"], vs, waited(r),
+                         r["writer_cpu_per_frame"] * 1e3, r["reader_cpu_per_frame"] * 1e3))
+    wr = {r["readers"]: r for r in ll["writer"]}
+    lines += ["", "### The writer's rate with its reader (1920x1080 rgba, the default ring of 3 slots, %d frames)" % (
+              ll["writer"][0]["frames"]), "",
+              "frames/s = (N - 10) / (t(N) - t(10)) of the writer's wall clock, the fastest of %d runs, which cancels "
+              "its start-up (and the wait for its reader, -wait_readers 1, when it has one); *publish fps* is the same "
+              "rate from the frames' publish times, as the reader saw them." % ll["rounds"], "",
+              "| reader | writer fps | vs no reader | vs one every reader | publish fps | writer waited | frames the reader lost |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for k, what in (("none", "none"), ("every", "one, -mode every"), ("lossless", "one, lossless")):
+        r = wr[k]
+        lines.append("| %s | %.0f | %.2f | %s | %s | %s | %s |" % (
+            what, r["fps"], ratio(r["fps"], wr["none"]["fps"]),
+            "%.2f" % ratio(r["fps"], wr["every"]["fps"]) if k != "none" else "",
+            "%.0f" % r["publish_fps"] if k != "none" else "", waited(r) if k == "lossless" else "",
+            r["lost"] if k != "none" else ""))
+    lines += ["", "These runs took %.0f s (delivery) and %.0f s (writer rates)." % (ll["delivery_s"], ll["writer_s"])]
     if win:
         lines += ["", "## Windows writer under Wine (ffmpeg.exe, rgba from a 1000 frames/s color source)", "",
                   "| size | frames | shmout fps | rawvideo to NUL fps | shmout/rawvideo |", "| --- | --- | --- | --- | --- |"]
@@ -369,7 +583,7 @@ def report(results, lat, pub, prof, win, out, gst, quick):
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(lines))
     with open(os.path.join(out, "report.json"), "w") as f:
-        json.dump({"results": results, "latency": lat, "publish": pub, "profile": prof, "windows": win}, f, indent=1)
+        json.dump({"results": results, "latency": lat, "publish": pub, "lossless": ll, "profile": prof, "windows": win}, f, indent=1)
     # fps vs resolution per transport, rgba passthrough
     data = os.path.join(out, "fps.dat")
     transports = ["shmout-nextframe", "shmout-immediate", "pipe"] + (["gstreamer"] if gst else []) + ["limit"]
@@ -397,9 +611,10 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     t0 = time.monotonic()
     b = Bench(args)
-    results, lat, pub, prof, win = b.run()
-    report(results, lat, pub, prof, win, args.out, b.gst, args.quick)
-    print("bench: %d runs in %.0f s; report in %s" % (len(results) + 3 + len(win or []) * 24, time.monotonic() - t0,
+    results, lat, pub, ll, prof, win = b.run()
+    report(results, lat, pub, ll, prof, win, args.out, b.gst, args.quick)
+    print("bench: %d runs in %.0f s; report in %s" % (len(results) - len(LOSSLESS) + ll["runs"] + 3 + len(win or []) * 24,
+                                                      time.monotonic() - t0,
                                                       os.path.join(args.out, "report.md")), file=sys.stderr)
 
 

@@ -5,7 +5,14 @@
  * it accepts: it compares each row (memcmp) with a row of the pixel the source is known to
  * produce (a constant colour), so no transport wins by not reading. One JSON line per run.
  *
- *   benchtool shm NAME FRAMES PIXEL         read every frame of a block (zero-copy, validated)
+ *   benchtool shm NAME FRAMES PIXEL [--lossless]
+ *                                           read every frame of a block (zero-copy, validated),
+ *                                           registered as an every reader from the open on
+ *                                           (shmout_reader_open_opts); --lossless: as a lossless
+ *                                           one, and fail (exit 1) unless it read all FRAMES
+ *                                           frames, 1 to FRAMES, every byte as expected, none
+ *                                           skipped, torn or lost to an eviction, and no frame
+ *                                           after frame FRAMES before the writer closes the block
  *   benchtool pipe FRAME_BYTES ROW_BYTES FRAMES PIXEL   read raw frames from standard input
  *   benchtool memcpy FRAME_BYTES SECONDS    the limit: memcpy frames into a shared mapping
  *   benchtool latency NAME FRAMES           wait for each frame; publish-to-wake-up times
@@ -41,22 +48,23 @@ static int row_bad(const uint8_t *p, size_t len)
     return len > MAX_ROW || memcmp(p, ref_row, len) != 0;
 }
 
-static int cmd_shm(const char *name, long frames)
+static int cmd_shm(const char *name, long frames, int lossless)
 {
     shmout_reader *r;
+    struct shmout_reader_options ro = { .mode = lossless ? SHMOUT_READ_LOSSLESS : SHMOUT_READ_EVERY };
     struct shmout_frame_view v;
     struct shmout_reader_stats st;
     struct shmout_block_info info;
-    uint64_t bad = 0, block_bytes = 0, first_n = 0, last_n = 0, first_t = 0, last_t = 0;
+    uint64_t bad = 0, block_bytes = 0, first_n = 0, last_n = 0, first_t = 0, last_t = 0, published = 0;
     long got = 0;
     double t0 = 0, c0 = cpu_s();
-    int ret;
+    int ret, fail = 0;
 
-    if (shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 20000) < 0) {
+    /* Registered before it counts as attached: a writer with -wait_readers 1 loses nothing for it. */
+    if (shmout_reader_open_opts(&r, name, SHMOUT_MEMTYPE_LOCAL, 20000, &ro) < 0) {
         fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
         return 1;
     }
-    shmout_reader_set_mode(r, SHMOUT_READ_EVERY);
     while (got < frames) {
         ret = shmout_reader_wait(r, 20000);
         if (ret == -ESHUTDOWN)
@@ -84,15 +92,45 @@ static int cmd_shm(const char *name, long frames)
             got++;
         }
     }
+    t0 = now_s() - t0;
     shmout_reader_get_stats(r, &st);
+    if (lossless) {
+        /* What the writer published in all: the frames it still publishes before it closes the
+         * block (none, if it made exactly FRAMES), which a closed block returns first. */
+        published = last_n;
+        while ((ret = shmout_reader_wait(r, 20000)) == 0 && shmout_reader_acquire(r, &v) == 0)
+            published = v.meta.frame_number;
+        if (ret != -ESHUTDOWN) {
+            fprintf(stderr, "benchtool: the writer of '%s' did not close the block: %s\n", name, shmout_errmsg());
+            fail = 1;
+        }
+        if (got != frames || st.frames_seen != (uint64_t)frames || published != (uint64_t)frames ||
+            first_n != 1 || last_n != (uint64_t)frames || st.frames_skipped || st.frames_before_attach ||
+            st.torn_retries || st.evictions || st.registered != SHMOUT_REG_LOSSLESS || bad) {
+            fprintf(stderr, "benchtool: lossless reader of '%s' did not get every frame intact: read %ld of %ld "
+                    "(frames %llu to %llu), frames_seen %llu, the writer published %llu, skipped %llu "
+                    "(%llu before attach), torn %llu, evictions %llu (at frame %llu), registered %u "
+                    "(lossless is %d), rows not as expected %llu\n", name, got, frames,
+                    (unsigned long long)first_n, (unsigned long long)last_n,
+                    (unsigned long long)st.frames_seen, (unsigned long long)published,
+                    (unsigned long long)st.frames_skipped, (unsigned long long)st.frames_before_attach,
+                    (unsigned long long)st.torn_retries, (unsigned long long)st.evictions,
+                    (unsigned long long)st.evicted_at, (unsigned)st.registered, SHMOUT_REG_LOSSLESS,
+                    (unsigned long long)bad);
+            fail = 1;
+        }
+    }
     printf("{\"frames\": %ld, \"seconds\": %.6f, \"cpu\": %.6f, \"skipped\": %llu, \"torn\": %llu, "
-           "\"bad_rows\": %llu, \"block_bytes\": %llu, \"published\": %llu, \"publish_seconds\": %.6f}\n",
-           got, now_s() - t0, cpu_s() - c0,
+           "\"bad_rows\": %llu, \"block_bytes\": %llu, \"published\": %llu, \"publish_seconds\": %.6f, "
+           "\"seen\": %llu, \"evictions\": %llu, \"registered\": %u, \"writer_frames\": %llu}\n",
+           got, t0, cpu_s() - c0,
            (unsigned long long)st.frames_skipped, (unsigned long long)st.torn_retries,
            (unsigned long long)bad, (unsigned long long)block_bytes,
-           (unsigned long long)(last_n - first_n), (last_t - first_t) / 1e9);
+           (unsigned long long)(last_n - first_n), (last_t - first_t) / 1e9,
+           (unsigned long long)st.frames_seen, (unsigned long long)st.evictions, (unsigned)st.registered,
+           (unsigned long long)published);
     shmout_reader_close(r);
-    return 0;
+    return fail;
 }
 
 static int cmd_pipe(size_t size, size_t row, long frames)
@@ -251,8 +289,9 @@ static int cmd_publish(const char *name, long frames)
 
 int main(int argc, char **argv)
 {
-    if (argc == 5 && !strcmp(argv[1], "shm") && fill_pattern(ref_row, MAX_ROW, argv[4]))
-        return cmd_shm(argv[2], atol(argv[3]));
+    if ((argc == 5 || (argc == 6 && !strcmp(argv[5], "--lossless"))) && !strcmp(argv[1], "shm") &&
+        fill_pattern(ref_row, MAX_ROW, argv[4]))
+        return cmd_shm(argv[2], atol(argv[3]), argc == 6);
     if (argc == 6 && !strcmp(argv[1], "pipe") && fill_pattern(ref_row, MAX_ROW, argv[5]))
         return cmd_pipe((size_t)atol(argv[2]), (size_t)atol(argv[3]), atol(argv[4]));
     if (argc == 4 && !strcmp(argv[1], "memcpy"))
@@ -261,7 +300,7 @@ int main(int argc, char **argv)
         return cmd_latency(argv[2], atol(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "publish"))
         return cmd_publish(argv[2], atol(argv[3]));
-    fprintf(stderr, "usage: benchtool shm NAME FRAMES PIXEL | pipe FRAME_BYTES ROW_BYTES FRAMES PIXEL |\n"
+    fprintf(stderr, "usage: benchtool shm NAME FRAMES PIXEL [--lossless] | pipe FRAME_BYTES ROW_BYTES FRAMES PIXEL |\n"
                     "                 memcpy FRAME_BYTES SECONDS | latency NAME FRAMES | publish NAME FRAMES\n");
     return 2;
 }
