@@ -24,8 +24,9 @@
  * publishes in a shared-memory block, the twin of TouchDesigner's Shared Mem In TOP.
  * Each frame is copied once out of the ring slot, never torn, into an AVFrame that travels
  * as a wrapped AVFrame, so size and format changes reach FFmpeg frame by frame. It takes
- * every frame (reporting gaps) or the newest, stamps frames with the writer's pts or the
- * wall clock, and at the writer's close ends the stream or waits for the next writer.
+ * every frame (naming the frames it lost), every frame with the writer waiting for it
+ * (lossless), or the newest, stamps frames with the writer's pts or the wall clock, and at the
+ * writer's close ends the stream or waits for the next writer; Ctrl-C ends any wait.
  * Usage: ffmpeg -f shmin -i NAME ...   ffplay -f shmin -mode latest NAME
  */
 
