@@ -120,7 +120,7 @@ lib-for-tests:
 	@$(MAKE) --no-print-directory -C $(TOP)/libshmout O=$(B) CC="$(CC)" SANITIZE=$(SANITIZE)
 $(LIB_A): lib-for-tests
 ifneq ($(SANITIZE),)
-$(LIB_OUT)/bin/shmout: $(TOP)/tools/shmout.c $(LIB_A)
+$(LIB_OUT)/bin/shmout: $(TOP)/tools/shmout.c $(LIB_A) $(LIB_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $< $(LIB_A) $(SANFLAGS) -o $@
 endif

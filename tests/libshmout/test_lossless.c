@@ -352,11 +352,13 @@ static void test_hostile_registrations(void)
     shmout_reader *r = NULL;
     uint8_t *buf = malloc(want.frame_bytes), *data[4] = { buf, NULL, NULL, NULL };
     int linesize[4] = { (int)want.plane_linesize[0], 0, 0, 0 }, bad = 0, got_frames = 0, i;
-    char obj[128], wobj[160];
+    char obj[128], wobj[160], c;
+    int ready[2];
     pid_t pid;
 
     shmout_object_name(name, SHMOUT_MEMTYPE_LOCAL, obj, sizeof(obj));
     snprintf(wobj, sizeof(wobj), "%s@w", obj);
+    CHECK_EQ(pipe(ready), 0);
     pid = fork();
     if (pid == 0) {
         int fd = shm_open(wobj, O_RDWR, 0);
@@ -375,7 +377,9 @@ static void test_hostile_registrations(void)
             fl.l_len = 1;
             fcntl(fd, F_OFD_SETLK, &fl);
         }
-        for (;;) {
+        for (int round = 0;; round++) {
+            if (round == 1 && write(ready[1], "h", 1) != 1)   /* at work: the writer may start */
+                _exit(3);
             for (i = 0; i < (int)SHMOUT_WAIT_SIZE; i += 8) {
                 x ^= x << 13, x ^= x >> 7, x ^= x << 17;
                 memcpy(p + i, &x, 8);
@@ -387,6 +391,7 @@ static void test_hostile_registrations(void)
             }
         }
     }
+    CHECK_EQ(read(ready[0], &c, 1), 1);
     CHECK_EQ(shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 0), 0);
     for (i = 0; i < 300; i++) {
         CHECK_EQ(t_publish(w), 0);
@@ -397,6 +402,8 @@ static void test_hostile_registrations(void)
     }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
+    close(ready[0]);
+    close(ready[1]);
     shmout_writer_get_stats(w, &ws);
     CHECK_EQ(shmout_writer_frames(w), 300);
     CHECK(ws.lossless_waits > 0);   /* the garbage did make it wait */
