@@ -51,6 +51,7 @@ struct shmout_writer {
     struct shmout_geometry geom;
     uint64_t geometry_gen;
     uint64_t frames;
+    uint64_t seg_first;              /* first frame published in the current data object */
     int pending;                     /* begin_frame called, not yet published */
     uint64_t last_pub_ns;
     double fps;
@@ -338,6 +339,7 @@ int shmout_writer_open(shmout_writer **wp, const char *name, int memtype,
     w->slots = opts.slots;
     w->geom = *geometry;
     w->geometry_gen = 1;
+    w->seg_first = 1;
     ret = open_primary(w, &old_gen, &old_session);
     if (ret < 0)
         goto fail;
@@ -458,26 +460,25 @@ static int interrupted(const shmout_writer *w)
 }
 
 /*
- * Before the slot of frame n is marked: wait for the lossless readers that have not finished
- * with frame m = n - slot_count, at most lossless_timeout_ms, then evict them; count the frames
- * every readers lose (PROTOCOL.md §21).
+ * Wait for the lossless readers that have not finished with frame m, at most
+ * lossless_timeout_ms, then evict them; with count, count frame m lost to every readers that
+ * have not read it (PROTOCOL.md §21). Before the slot of frame n is marked, m = n - slot_count;
+ * before a growth leaves the data object, m is its last frame (§14).
  */
-static int wait_lossless(shmout_writer *w, uint64_t n)
+static int wait_lossless(shmout_writer *w, uint64_t m, int count)
 {
-    uint64_t m = n - w->slots, start = 0, deadline = 0, now, lost_max = 0;
+    uint64_t start = 0, deadline = 0, now, lost_max = 0;
     uint32_t pending = 0, w0, registered = 0;
     unsigned i;
     int c, first = 1, ret = 0;
 
-    if (n <= w->slots)
-        return 0;
     for (;;) {
         pending = 0;
         for (i = 0; i < SHMOUT_READER_SLOTS_MAX; i++) {
             /* a registration behind: is its reader alive (a syscall only then)? */
             if ((c = claim(w, i, m, !first)) && first)
                 c = claim(w, i, m, 1);
-            if (first && c == 1)
+            if (first && count && c == 1)
                 w->reg[i].lost++;
             pending |= (uint32_t)(c == 2) << i;
         }
@@ -549,9 +550,12 @@ int shmout_writer_begin_frame(shmout_writer *w, uint8_t *data[4], int linesize[4
     unsigned p;
     int ret;
 
-    if (!w->pending) {
-        if ((ret = wait_lossless(w, n)) < 0)
+    /* the slot holds frame n - slot_count if that one is in this data object */
+    if (!w->pending && n > w->slots && n - w->slots >= w->seg_first) {
+        if ((ret = wait_lossless(w, n - w->slots, 1)) < 0)
             return ret;
+    }
+    if (!w->pending) {
         atomic_store_explicit(SHMOUT_A64(&slot_desc(w, n)->seq), 2 * n - 1,
                               memory_order_relaxed);
         SHMOUT_FENCE(memory_order_release);
@@ -630,6 +634,11 @@ int shmout_writer_set_geometry(shmout_writer *w, const struct shmout_geometry *g
     if (shmout_priv_writer_geometry_check(g) < 0)
         return -EINVAL;
     if (g->frame_bytes > w->seg.sh->capacity) {
+        /* Readers find the frames of this data object only while it is current: lossless ones
+         * read them to the last before it is left (or are evicted, §21); an interrupt just
+         * stops the wait. */
+        if (w->frames >= w->seg_first)
+            wait_lossless(w, w->frames, 0);
         memset(&nseg, 0, sizeof(nseg));
         ret = create_segment(w, shmout_priv_next_gen(old.gen), g->frame_bytes, &nseg);
         if (ret < 0)
@@ -637,6 +646,7 @@ int shmout_writer_set_geometry(shmout_writer *w, const struct shmout_geometry *g
         /* frame numbers continue in the new object */
         atomic_store_explicit(SHMOUT_A64(&nseg.sh->latest_frame), 0, memory_order_relaxed);
         w->seg = nseg;
+        w->seg_first = w->frames + 1;
     }
     w->pending = 0;
     w->geom = *g;
@@ -737,6 +747,9 @@ void shmout_writer_close(shmout_writer *w)
 {
     if (!w)
         return;
+    /* the data object goes with the close: lossless readers read it to the end first (§21) */
+    if (w->frames >= w->seg_first)
+        wait_lossless(w, w->frames, 0);
     atomic_store_explicit(SHMOUT_A32(&w->hdr->state), SHMOUT_STATE_CLOSED, memory_order_release);
     shmout_priv_wake_readers(w->hdr, NULL);         /* always on close (§12) */
     drop_segment(w, &w->seg, 1);

@@ -196,6 +196,7 @@ class Writer(S.Closeable):
         self._evictions = self._reclaimed = self._slowest = self._registered = 0
         self._losses = {}       # entry -> [reg_id, frames lost by that registration]
         self._counted_m = 0     # the last frame m whose losses were counted
+        self._seg_first = 1     # the first frame published in the current data object
         self._lock = threading.RLock()
         self._n = 0
         self._in_frame = False
@@ -479,15 +480,23 @@ class Writer(S.Closeable):
             S.store64(hb, now)
 
     def _wait_lossless(self, n):
-        """§21 "Writer, before D.seq = 2n-1 of frame n": count the every-readers' losses and
-        wait, up to lossless_timeout per frame, for the lossless readers that still need
-        frame m = n - slot_count; sleep on ack_word in slices of 10 ms (dead readers are
-        freed at every slice), evict the ones still behind at the deadline."""
+        """§21 "Writer, before D.seq = 2n-1 of frame n": the slot holds frame m = n - slot_count
+        if that one is in this data object; count the every-readers' losses of it and wait for
+        the lossless readers that still need it."""
         m = n - self._data.slots
-        if m < 1 or not self._reader_slots or self._wait is None:
+        if m < self._seg_first:
             return
         count = m > self._counted_m         # a begin repeated for the same n counts once
         self._counted_m = max(self._counted_m, m)
+        self._wait_acks(m, count)
+
+    def _wait_acks(self, m, count):
+        """Wait, up to lossless_timeout, for the lossless readers that have not finished with
+        frame m; sleep on ack_word in slices of 10 ms (dead readers are freed at every
+        slice), evict the ones still behind at the deadline; with `count`, count m lost to
+        the every readers behind it."""
+        if m < 1 or not self._reader_slots or self._wait is None:
+            return
         if not self._scan(m, count):
             return
         t0 = S.monotonic_ns()
@@ -667,6 +676,10 @@ class Writer(S.Closeable):
                 self._announce()
                 self._wake(always=True)
                 return False
+            # readers find this data object's frames only while it is current: lossless ones
+            # read them to the last before it is left (or are evicted, §21)
+            if self._n >= self._seg_first:
+                self._wait_acks(self._n, False)
             data = _new_data_object(self.base, (old.gen + 1) & 0xFFFFFFFF or 1, self.session,
                                     old.slots, new.frame_bytes, self._mode,
                                     self._uid)   # ENOSPC, EEXIST: raises, nothing changed
@@ -675,6 +688,7 @@ class Writer(S.Closeable):
             self._geometry_gen += 1
             self._announce()
             self._data = data
+            self._seg_first = self._n + 1
             S.store32(self._prim.addr + P.OFF_SEGMENT_GEN, gen)
             old.unlink_if_ours()
             old.map.close()
@@ -693,6 +707,9 @@ class Writer(S.Closeable):
             self._hb_stop.set()
             self._hb_thread.join()
         with self._lock:
+            # the data object goes with the close: lossless readers read it to the end first
+            if self._n >= self._seg_first:
+                self._wait_acks(self._n, False)
             a = self._prim.addr
             S.store32(a + P.OFF_STATE, P.STATE_CLOSED)
             self._wake(always=True)

@@ -44,7 +44,8 @@ struct seen {
 /*
  * Child: a reader in mode that reads (copy-out) every frame until the writer closes the
  * block, checking each against the pattern, sleeping delay_us after each; it writes one
- * byte to ready when registered and its struct seen to out at the end.
+ * byte to ready when registered and its struct seen to out at the end. Frames may change size
+ * up to 16 times the area of geom().
  */
 static void child_reader(const char *name, int mode, int delay_us, int ready, int out)
 {
@@ -53,7 +54,7 @@ static void child_reader(const char *name, int mode, int delay_us, int ready, in
     struct shmout_reader_options o = { .mode = mode };
     struct seen s;
     shmout_reader *r = NULL;
-    uint8_t *buf = malloc(want.frame_bytes), *data[4] = { buf, NULL, NULL, NULL };
+    uint8_t *buf = malloc(16 * want.frame_bytes), *data[4] = { buf, NULL, NULL, NULL };
     int linesize[4] = { (int)want.plane_linesize[0], 0, 0, 0 }, ret;
     uint64_t prev = 0;
 
@@ -69,6 +70,11 @@ static void child_reader(const char *name, int mode, int delay_us, int ready, in
         if (ret < 0)
             _exit(4);
         ret = shmout_reader_read(r, &want, data, linesize, &got, &m);
+        if (ret == -EMSGSIZE && got.frame_bytes <= 16 * geom().frame_bytes) {
+            want = got;             /* a new size: read it again at that size */
+            linesize[0] = (int)got.plane_linesize[0];
+            continue;
+        }
         if (ret == -EAGAIN)
             continue;
         if (ret < 0)
@@ -502,6 +508,38 @@ static void test_frames_left_behind_by_growth(void)
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
 }
 
+/* A writer that grows its data object at every frame: a slow lossless reader still gets every
+ * frame, none evicted (the writer leaves a data object only once lossless readers have read
+ * its frames, or would lose the ones a reader never mapped). */
+static void test_lossless_across_growths(void)
+{
+    const char *name = tname("growths");
+    shmout_writer *w = open_writer(name, 5000);
+    struct shmout_writer_stats ws;
+    struct shmout_geometry g;
+    struct kid k = spawn(name, SHMOUT_READ_LOSSLESS, 1000);
+    struct seen s;
+    int i;
+
+    CHECK_EQ(kid_ready(&k), 0);
+    for (i = 0; i < 16; i++) {
+        shmout_geometry_init(&g, SHMOUT_PIX_RGBA, W + 8 * (unsigned)i, H + 6 * (unsigned)i, 1);
+        CHECK_EQ(shmout_writer_set_geometry(w, &g), 0);
+        CHECK_EQ(t_publish(w), 0);
+    }
+    shmout_writer_get_stats(w, &ws);
+    shmout_writer_close(w);
+    CHECK_EQ(kid_end(&k, &s), 0);
+    CHECK_EQ(s.first, 1);
+    CHECK_EQ(s.last, 16);
+    CHECK_EQ(s.gap_from, 0);
+    CHECK_EQ(s.bad, 0);
+    CHECK_EQ(s.st.frames_skipped, 0);
+    CHECK_EQ(s.st.evictions, 0);
+    CHECK_EQ(ws.evictions, 0);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
+}
+
 /* The writer's interrupt callback stops a lossless wait with -EINTR, nothing marked. */
 static int stop_now(void *opaque)
 {
@@ -551,5 +589,6 @@ int main(void)
     RUN(test_writer_without_registrations);
     RUN(test_interrupted_wait);
     RUN(test_frames_left_behind_by_growth);
+    RUN(test_lossless_across_growths);
     return t_failed_total ? 1 : 0;
 }
