@@ -12,17 +12,29 @@
  *                           N rgba frames on stdout, for ffmpeg -f rawvideo -pix_fmt rgba -s WxH -i -;
  *                           after the K-th frame, waits until FILE exists
  *   soak check W H          checks rgba frames on stdin (e.g. from ffmpeg -f shmin ... -f rawvideo -)
- *   soak read NAME [--mode every|latest] [--delay-us N] [--follow] [--open-timeout MS] [--peek]
- *                           a libshmout reader that checks every frame it gets; on exit (writer
- *                           closed, or SIGTERM) prints one line of counters. --peek: zero-copy,
+ *   soak read NAME [--mode every|latest|lossless] [--delay-us N] [--follow] [--open-timeout MS]
+ *             [--peek] [--no-oracle]
+ *                           a libshmout reader that checks every frame it gets, opened in its mode
+ *                           (shmout_reader_open_opts: an every or lossless reader is registered
+ *                           before it counts as attached); prints "attached registered=R" once
+ *                           open, (lossless) "gap from=A to=B" for the frames missing before
+ *                           one it returns, "evicted at=M frame=F skipped=S" when it finds it
+ *                           was evicted (take_frame),
+ *                           "session first=F last=L seen=S gaps=G lost=X" for each session it
+ *                           read (frame numbers restart: a new writer), and on exit (writer
+ *                           closed, or SIGTERM) one line of counters. --peek: zero-copy,
  *                           checks only each frame's number (its first 8 bytes); --no-oracle:
  *                           frames not made by `soak gen` or `storm`, nothing checked
  *   soak storm NAME N EVERY [--slots S] [--delay-us N] [--pause-after K FILE] [--die-in-fallocate K]
+ *              [--lossless-timeout-ms MS] [--count-file FILE]
  *                           a libshmout writer that changes size and format every EVERY frames;
+ *                           --count-file: after each frame, the number published so far in FILE
+ *                           (a SIGKILL may come between a frame and its count: the block tells);
  *                           --die-in-fallocate K: SIGKILL itself right after the library's K-th
  *                           posix_fallocate: 1 and 2 size the primary and wait objects in set-up,
  *                           3 the first data object, each later one a grown data object (sized,
- *                           not yet announced)
+ *                           not yet announced); at its end it prints its writer stats
+ *                           (shmout_writer_get_stats) in one line "writer frames=..."
  *
  * Exit status: 0 ok, 1 a check failed or an error, 2 usage.
  */
@@ -190,25 +202,107 @@ static int planes_alloc(struct planes *pl, const struct shmout_geometry *g)
     return 0;
 }
 
+/* What a checking reader counts of the frames it returns (the library counts too: stats). */
+struct tally {
+    int oracle, lossless;
+    uint64_t seen, bad, badnum, badpts, first, last, sessions, gaps, evictions;
+    int64_t last_pts;
+    /* the current session as this reader saw it: the frames it returned, from its first to
+     * its last, and the numbers missing in between (those before its first are the library's
+     * to count) */
+    uint64_t s_first, s_last, s_seen, s_gaps, s_lost;
+};
+
+static void session_print(const struct tally *t)
+{
+    if (t->s_seen)
+        printf("session first=%" PRIu64 " last=%" PRIu64 " seen=%" PRIu64 " gaps=%" PRIu64
+               " lost=%" PRIu64 "\n", t->s_first, t->s_last, t->s_seen, t->s_gaps, t->s_lost);
+    fflush(stdout);
+}
+
+/* A frame read returned (copied into pl): checked against the oracle and counted, once. A
+ * lossless reader names the frames it lost, right away (an every reader loses many, unnamed):
+ * "gap from=A to=B" (with before_attach=N, the library's count, at its very first frame),
+ * then, if the library found an eviction before it returned this frame, "evicted ..." (the
+ * frames it lost to that are those of the gap just before). Returns 1 if the frame starts a
+ * new session. */
+static int take_frame(struct tally *t, shmout_reader *r, const struct planes *pl,
+                      const struct shmout_frame_meta *meta)
+{
+    struct shmout_reader_stats st;
+    uint64_t k, n = meta->frame_number, from = 0;
+    int new_session = 0;
+
+    shmout_reader_get_stats(r, &st);
+    if (n < t->last || !t->seen) {
+        /* a new session (a new writer: frame numbers restart) */
+        new_session = 1;
+        t->sessions++;
+        t->last_pts = INT64_MIN;
+        session_print(t);
+        t->s_first = n;
+        t->s_seen = t->s_gaps = t->s_lost = 0;
+        from = n > 1 ? 1 : 0;
+    } else if (n != t->last + 1) {
+        t->s_gaps++;
+        t->s_lost += n - t->last - 1;
+        t->gaps++;
+        from = t->last + 1;
+    }
+    if (t->lossless && from) {
+        if (!t->seen)
+            printf("gap from=%" PRIu64 " to=%" PRIu64 " before_attach=%" PRIu64 "\n", from,
+                   n - 1, st.frames_before_attach);
+        else
+            printf("gap from=%" PRIu64 " to=%" PRIu64 "\n", from, n - 1);
+    }
+    if (st.evictions != t->evictions) {
+        t->evictions = st.evictions;
+        printf("evicted at=%" PRIu64 " frame=%" PRIu64 " skipped=%" PRIu64 "\n", st.evicted_at,
+               n, st.frames_skipped);
+    }
+    fflush(stdout);
+    t->s_seen++;
+    t->s_last = n;
+    if (!t->seen)
+        t->first = n;
+    t->seen++;
+    t->last = n;
+    if (!t->oracle)
+        ;
+    else if (t_identify(&pl->g, (const uint8_t *const *)pl->data, pl->ls, &k) < 0)
+        t->bad++;
+    else if (k + 1 != n)
+        t->badnum++;
+    if (meta->pts != SHMOUT_NOPTS) {
+        if (t->last_pts != INT64_MIN && meta->pts <= t->last_pts)
+            t->badpts++;
+        t->last_pts = meta->pts;
+    }
+    return new_session;
+}
+
 static int cmd_read(int argc, char **argv)
 {
     const char *name = NULL;
-    int mode = SHMOUT_READ_LATEST, follow = 0, peek = 0, oracle = 1, open_timeout = 10000;
-    int ret, in_stale = 0;
+    int mode = SHMOUT_READ_LATEST, follow = 0, peek = 0, open_timeout = 10000;
+    int ret, end, in_stale = 0;
     long delay_us = 0;
     shmout_reader *r;
+    struct shmout_reader_options ro = { 0 };
     struct planes pl = { 0 };
     struct shmout_geometry og;
     struct shmout_frame_meta meta;
     struct shmout_reader_stats st;
-    uint64_t seen = 0, bad = 0, badnum = 0, first = 0, last = 0, sessions = 0;
-    int64_t last_pts = INT64_MIN;
-    uint64_t badpts = 0;
+    struct tally t = { .oracle = 1, .last_pts = INT64_MIN };
+    uint64_t stale_reattaches = 0;
 
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
             i++;
-            mode = !strcmp(argv[i], "every") ? SHMOUT_READ_EVERY : SHMOUT_READ_LATEST;
+            mode = !strcmp(argv[i], "every") ? SHMOUT_READ_EVERY :
+                   !strcmp(argv[i], "lossless") ? SHMOUT_READ_LOSSLESS : SHMOUT_READ_LATEST;
         } else if (!strcmp(argv[i], "--delay-us") && i + 1 < argc) {
             delay_us = atol(argv[++i]);
         } else if (!strcmp(argv[i], "--open-timeout") && i + 1 < argc) {
@@ -218,7 +312,7 @@ static int cmd_read(int argc, char **argv)
         } else if (!strcmp(argv[i], "--peek")) {
             peek = 1;
         } else if (!strcmp(argv[i], "--no-oracle")) {
-            oracle = 0;
+            t.oracle = 0;
         } else if (!name && argv[i][0] != '-') {
             name = argv[i];
         } else {
@@ -230,26 +324,32 @@ static int cmd_read(int argc, char **argv)
         return 2;
     signal(SIGTERM, on_term);
     signal(SIGINT, on_term);
-    ret = shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, open_timeout);
+    /* In its mode from the open on: an every or lossless reader is registered before it counts
+     * as attached, so that a writer that waited for its readers loses nothing for it. */
+    ro.mode = mode;
+    t.lossless = mode == SHMOUT_READ_LOSSLESS;
+    ret = shmout_reader_open_opts(&r, name, SHMOUT_MEMTYPE_LOCAL, open_timeout, &ro);
     if (ret < 0) {
         fprintf(stderr, "soak read: %s\n", shmout_errmsg());
         return 1;
     }
-    shmout_reader_set_mode(r, mode);
+    shmout_reader_get_stats(r, &st);
+    printf("attached registered=%u\n", (unsigned)st.registered);
+    fflush(stdout);
 
     while (!stop && peek) {
         /* Zero-copy: each frame's number, from its first 8 bytes, checked after validate. */
         struct shmout_frame_view v;
         uint64_t k;
         ret = shmout_reader_acquire(r, &v);
-        if (ret == 0 && v.meta.frame_number != last) {
+        if (ret == 0 && v.meta.frame_number != t.last) {
             memcpy(&k, v.data[0], 8);
             if (shmout_reader_validate(r, &v) < 0)
                 continue;
-            seen++;
-            first = first ? first : v.meta.frame_number;
-            last = v.meta.frame_number;
-            badnum += oracle && k + 1 != last;
+            t.seen++;
+            t.first = t.first ? t.first : v.meta.frame_number;
+            t.last = v.meta.frame_number;
+            t.badnum += t.oracle && k + 1 != t.last;
             continue;
         }
         if (ret < 0 && ret != -EAGAIN)
@@ -265,28 +365,9 @@ static int cmd_read(int argc, char **argv)
                 return 1;
             continue;
         }
-        if (ret == 0 && meta.frame_number != last) {
-            uint64_t k;
-            if (meta.frame_number < last || !seen) {
+        if (ret == 0 && meta.frame_number != t.last) {
+            if (take_frame(&t, r, &pl, &meta))
                 in_stale = 0;
-                sessions++;
-                last_pts = INT64_MIN;
-            }
-            if (!seen)
-                first = meta.frame_number;
-            seen++;
-            last = meta.frame_number;
-            if (!oracle)
-                ;
-            else if (t_identify(&pl.g, (const uint8_t *const *)pl.data, pl.ls, &k) < 0)
-                bad++;
-            else if (k + 1 != meta.frame_number)
-                badnum++;
-            if (meta.pts != SHMOUT_NOPTS) {
-                if (last_pts != INT64_MIN && meta.pts <= last_pts)
-                    badpts++;
-                last_pts = meta.pts;
-            }
             if (delay_us)
                 usleep((useconds_t)delay_us);
             continue;
@@ -299,33 +380,48 @@ static int cmd_read(int argc, char **argv)
         if (ret == 0 || ret == -ETIMEDOUT)
             continue;
         if (ret == -ESHUTDOWN || ret == -ESTALE) {
-            /* The writer's death, once per session, with the CLOCK_MONOTONIC time it was seen. */
-            if (ret == -ESTALE && !in_stale) {
-                printf("stale at=%" PRIu64 " last=%" PRIu64 "\n", now_ns(), last);
+            /* The writer's death, once per session, with the CLOCK_MONOTONIC time it was seen
+             * (a new session: one it returned a frame of, or whose data object it attached,
+             * even if that one had none left for it). */
+            shmout_reader_get_stats(r, &st);
+            if (ret == -ESTALE && (!in_stale || st.reattaches != stale_reattaches)) {
+                printf("stale at=%" PRIu64 " last=%" PRIu64 "\n", now_ns(), t.last);
                 fflush(stdout);
                 in_stale = 1;
+                stale_reattaches = st.reattaches;
             }
-            /* The end: return what was published before it first. */
-            if (shmout_reader_read(r, &pl.g, pl.data, pl.ls, &og, &meta) != -EAGAIN &&
-                meta.frame_number != last)
+            /* The end: return what was published before it first (a frame this read returns
+             * is counted here: the next read would return the one after it). */
+            end = ret;
+            ret = shmout_reader_read(r, &pl.g, pl.data, pl.ls, &og, &meta);
+            if (ret == -EMSGSIZE)
                 continue;
-            if (ret == -ESHUTDOWN || !follow)
+            if (ret == 0 && meta.frame_number != t.last) {
+                if (take_frame(&t, r, &pl, &meta))
+                    in_stale = 0;
+                continue;
+            }
+            if (end == -ESHUTDOWN || !follow)
                 break;
             continue;
         }
         fprintf(stderr, "soak read: wait: %s\n", shmout_strerror(ret));
         break;
     }
+    session_print(&t);
     shmout_reader_get_stats(r, &st);
     printf("seen=%" PRIu64 " skipped=%" PRIu64 " lib_seen=%" PRIu64 " first=%" PRIu64
            " last=%" PRIu64 " bad=%" PRIu64 " badnum=%" PRIu64
            " badpts=%" PRIu64 " sessions=%" PRIu64 " torn_retries=%" PRIu64
-           " geometry_changes=%" PRIu64 " status=%d\n",
-           seen, st.frames_skipped, st.frames_seen, first, last, bad, badnum,
-           badpts, sessions, st.torn_retries, st.geometry_changes, shmout_reader_status(r));
+           " geometry_changes=%" PRIu64 " gaps=%" PRIu64 " before_attach=%" PRIu64
+           " evictions=%" PRIu64 " evicted_at=%" PRIu64 " registered=%u status=%d\n",
+           t.seen, st.frames_skipped, st.frames_seen, t.first, t.last, t.bad, t.badnum,
+           t.badpts, t.sessions, st.torn_retries, st.geometry_changes, t.gaps,
+           st.frames_before_attach, st.evictions, st.evicted_at, (unsigned)st.registered,
+           shmout_reader_status(r));
     shmout_reader_close(r);
     free(pl.buf);
-    return bad || badnum || badpts ? 1 : 0;
+    return t.bad || t.badnum || t.badpts ? 1 : 0;
 }
 
 /* ---- storm: a writer that changes size and format every few frames ---------------------- */
@@ -353,6 +449,7 @@ static int cmd_storm(int argc, char **argv)
     };
     const size_t nc = sizeof(cycle) / sizeof(cycle[0]);
     struct shmout_writer_options opts;
+    struct shmout_writer_stats st;
     shmout_writer *w;
     struct shmout_geometry g;
     struct shmout_frame_meta meta;
@@ -360,7 +457,7 @@ static int cmd_storm(int argc, char **argv)
     long delay_us = 0;
     uint64_t pause_after = 0;
     const char *resume_file = NULL;
-    int ret;
+    int ret, count_fd = -1;
 
     if (argc < 3)
         return 2;
@@ -374,6 +471,15 @@ static int cmd_storm(int argc, char **argv)
             die_countdown = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--delay-us"))
             delay_us = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--lossless-timeout-ms"))
+            opts.lossless_timeout_ms = (uint32_t)atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--count-file")) {
+            count_fd = open(argv[i + 1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            if (count_fd < 0) {
+                fprintf(stderr, "soak storm: %s: %s\n", argv[i + 1], strerror(errno));
+                return 1;
+            }
+        }
         else if (!strcmp(argv[i], "--pause-after") && i + 2 < argc) {
             pause_after = strtoull(argv[i + 1], NULL, 10);
             resume_file = argv[++i + 1];
@@ -409,12 +515,31 @@ static int cmd_storm(int argc, char **argv)
         meta.tb_den = 1000;
         if ((ret = shmout_writer_publish(w, &meta)) < 0)
             break;
+        if (count_fd >= 0) {
+            /* frames published so far, for whoever outlives a SIGKILL of this writer */
+            char cnt[32];
+            int len = snprintf(cnt, sizeof(cnt), "%20" PRIu64 "\n", k + 1);
+            if (pwrite(count_fd, cnt, (size_t)len, 0) != len) {
+                fprintf(stderr, "soak storm: count file: %s\n", strerror(errno));
+                shmout_writer_close(w);
+                return 1;
+            }
+        }
         if (delay_us)
             usleep((useconds_t)delay_us);
         if (k + 1 == pause_after)
             wait_for_file(resume_file);
     }
+    /* What the lossless readers cost it and what it did about them (PROTOCOL.md §21). */
+    shmout_writer_get_stats(w, &st);
+    printf("writer frames=%" PRIu64 " lossless_waits=%" PRIu64 " lossless_wait_ms=%" PRIu64
+           " evictions=%" PRIu64 " reclaimed=%" PRIu64 " slowest_reader_lost=%" PRIu64
+           " registered=%u\n", st.frames, st.lossless_waits, st.lossless_wait_ns / 1000000u,
+           st.evictions, st.reclaimed, st.slowest_reader_lost, (unsigned)st.registered);
+    fflush(stdout);
     shmout_writer_close(w);
+    if (count_fd >= 0)
+        close(count_fd);
     if (ret < 0)
         fprintf(stderr, "soak storm: %s\n", shmout_errmsg());
     return ret < 0;
