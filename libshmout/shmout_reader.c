@@ -166,8 +166,8 @@ static void acknowledge(shmout_reader *r, uint64_t n)
         wake_writer(r);
 }
 
-/* An evicted lossless registration (§21 "Eviction, seen by the reader"): count it, register
- * again. */
+/* A lossless registration that is not one any more (§21 "Eviction, seen by the reader"):
+ * count an eviction, register again. */
 static void check_eviction(shmout_reader *r)
 {
     struct shmout_reader_slot *e;
@@ -176,12 +176,14 @@ static void check_eviction(shmout_reader *r)
     if (r->reg < 0 || r->reg_state != SHMOUT_REG_LOSSLESS)
         return;
     e = &r->wait->readers[r->reg];
-    ev = atomic_load_explicit(SHMOUT_A64(&e->evicted), memory_order_acquire);
-    if (!ev || atomic_load_explicit(SHMOUT_A32(&e->state), memory_order_acquire) ==
-               SHMOUT_REG_LOSSLESS)
+    if (atomic_load_explicit(SHMOUT_A32(&e->state), memory_order_acquire) == SHMOUT_REG_LOSSLESS)
         return;
-    r->st.evictions++;
-    r->st.evicted_at = ev;
+    /* not lossless any more: evicted (evicted != 0), or freed by a writer that had found the
+     * entry's previous owner dead just before we took it over: register again either way */
+    if ((ev = atomic_load_explicit(SHMOUT_A64(&e->evicted), memory_order_acquire))) {
+        r->st.evictions++;
+        r->st.evicted_at = ev;
+    }
     register_as(r, r->session);
 }
 
@@ -328,6 +330,14 @@ static uint64_t seg_latest(const struct rseg *s)
 static uint64_t latest(const shmout_reader *r)
 {
     return r->cur.map ? seg_latest(&r->cur) : 0;
+}
+
+/* Every and lossless modes: the data object the writer left for a larger one (§14) still holds
+ * frames of this session we have not returned: they come first. */
+static int retired_pending(const shmout_reader *r)
+{
+    return r->mode != SHMOUT_READ_LATEST && r->retired.map &&
+           r->retired.snap.session == r->session && seg_latest(&r->retired) > r->last;
 }
 
 /*
@@ -488,7 +498,7 @@ int shmout_reader_wait(shmout_reader *r, int timeout_ms)
             return shmout_priv_fail(status, "liveness check failed: %s", strerror(-status));
         if (status == SHMOUT_STATUS_STALE || status == SHMOUT_STATUS_CLOSED) {
             /* Frames published before the end come first: nothing is lost (PROTOCOL.md §13). */
-            if (latest(r) > r->last)
+            if (latest(r) > r->last || retired_pending(r))
                 return 0;
             /* once per end: a writer that took over and died since is a new end */
             if (status != r->last_status || r->session != r->end_session) {
@@ -511,7 +521,7 @@ int shmout_reader_wait(shmout_reader *r, int timeout_ms)
         w0 = atomic_load_explicit(SHMOUT_A32(&r->hdr->wake_word), memory_order_seq_cst);
         gen = atomic_load_explicit(SHMOUT_A32(&r->hdr->segment_gen), memory_order_acquire);
         now = shmout_priv_now_ns(CLOCK_MONOTONIC);
-        if (latest(r) > r->last) {
+        if (latest(r) > r->last || retired_pending(r)) {
             ret = 1;
         } else if (timeout_ms == 0 || (timeout_ms > 0 && now >= deadline)) {
             ret = 2;
@@ -535,14 +545,6 @@ int shmout_reader_wait(shmout_reader *r, int timeout_ms)
                                     "the writer of the block is gone");
         }
     }
-}
-
-/* Every and lossless modes: the data object the writer left for a larger one (§14) still holds
- * frames of this session we have not returned: they come first. */
-static int retired_pending(const shmout_reader *r)
-{
-    return r->mode != SHMOUT_READ_LATEST && r->retired.map &&
-           r->retired.snap.session == r->session && seg_latest(&r->retired) > r->last;
 }
 
 /* The descriptor of the newest complete frame in data object s (every mode: the next one),

@@ -615,10 +615,11 @@ int shmout_writer_write(shmout_writer *w, const uint8_t *const src[4],
                         const int src_linesize[4], struct shmout_frame_meta *meta)
 {
     uint8_t *data[4];
-    int linesize[4];
+    int linesize[4], ret;
     unsigned p, y;
 
-    shmout_writer_begin_frame(w, data, linesize);
+    if ((ret = shmout_writer_begin_frame(w, data, linesize)) < 0)
+        return ret;          /* -EINTR: nothing marked, nothing to copy into */
     for (p = 0; p < w->geom.nb_planes; p++)
         for (y = 0; y < w->geom.plane_height[p]; y++)
             memcpy(data[p] + (size_t)y * (size_t)linesize[p],

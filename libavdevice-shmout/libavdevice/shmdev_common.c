@@ -59,9 +59,11 @@ static void shmdev_note_signal(int sig, siginfo_t *info, void *uctx)
     const struct sigaction *prev = &shmdev_prev[sig == SIGTERM];
 
     atomic_fetch_add(&shmdev_signals, 1);
+    if (prev->sa_handler == SIG_DFL || prev->sa_handler == SIG_IGN)
+        return;
     if (prev->sa_flags & SA_SIGINFO)
         prev->sa_sigaction(sig, info, uctx);
-    else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN)
+    else
         prev->sa_handler(sig);
 }
 
@@ -73,8 +75,7 @@ static void shmdev_install_watch(void)
         struct sigaction sa;
 
         if (sigaction(sigs[i], NULL, &shmdev_prev[i]) < 0 ||
-            (!(shmdev_prev[i].sa_flags & SA_SIGINFO) && (shmdev_prev[i].sa_handler == SIG_DFL ||
-                                                           shmdev_prev[i].sa_handler == SIG_IGN)))
+            shmdev_prev[i].sa_handler == SIG_DFL || shmdev_prev[i].sa_handler == SIG_IGN)
             continue;
         sa = shmdev_prev[i];
         sa.sa_flags |= SA_SIGINFO;

@@ -403,16 +403,25 @@ static void in_report(void *rp, AVFormatContext *s, const struct shmout_frame_me
 
     shmout_reader_get_stats(r->reader, &st);
     d = st.frames_skipped - r->reported.frames_skipped;
+    if (d && d < n && st.frames_before_attach > r->reported.frames_before_attach) {
+        /* frames 1 .. b came before this reader; the rest of the gap went by after it came */
+        uint64_t b = st.frames_before_attach - r->reported.frames_before_attach;
+        int before_level = r->p.mode == SHMOUT_READ_LATEST ? AV_LOG_VERBOSE : AV_LOG_WARNING;
+
+        if (b == 1)
+            av_log(s, before_level, "frame 1 of block '%s' was published before this reader attached\n",
+                   s->url);
+        else
+            av_log(s, before_level, "frames 1-%"PRIu64" of block '%s' were published before this reader "
+                   "attached\n", b, s->url);
+        d -= FFMIN(b, d);
+    }
     if (d && d < n) {
         if (d == 1)
             snprintf(range, sizeof(range), "frame %"PRIu64, n - 1);
         else
             snprintf(range, sizeof(range), "frames %"PRIu64"-%"PRIu64, n - d, n - 1);
-        if (st.frames_before_attach > r->reported.frames_before_attach)
-            av_log(s, r->p.mode == SHMOUT_READ_LATEST ? AV_LOG_VERBOSE : AV_LOG_WARNING,
-                   "%s of block '%s' %s published before this reader attached\n",
-                   range, s->url, d == 1 ? "was" : "were");
-        else if (st.evictions > r->reported.evictions)
+        if (st.evictions > r->reported.evictions)
             av_log(s, level, "This lossless reader stayed behind the writer of block '%s' for longer than "
                    "its -lossless_timeout and was evicted at frame %"PRIu64": %s lost; reading "
                    "losslessly again\n", s->url, st.evicted_at, range);

@@ -240,7 +240,7 @@ static const AVOption options[] = {
     { "eof",  "end the stream",                                           0, AV_OPT_TYPE_CONST, { .i64 = ONCLOSE_EOF },  0, 0, DEC, .unit = "onclose" },
     { "wait", "wait for the next writer of the name and go on with its frames", 0, AV_OPT_TYPE_CONST, { .i64 = ONCLOSE_WAIT }, 0, 0, DEC, .unit = "onclose" },
     { "timeout", "how long to wait for the writer and its first frame (-1: forever)", OFFSET(timeout),
-      AV_OPT_TYPE_DURATION, { .i64 = 5000000 }, -1, INT_MAX * 1000.0, .flags = DEC },
+      AV_OPT_TYPE_DURATION, { .i64 = 5000000 }, -1000000, INT_MAX * 1000.0, .flags = DEC },
     { "layout", "how the block sits in shared memory", OFFSET(layout),
       AV_OPT_TYPE_INT, { .i64 = SHMDEV_LAYOUT_DEFAULT }, SHMDEV_LAYOUT_SHMOUT, SHMDEV_LAYOUT_TOUCHDESIGNER, DEC, .unit = "layout" },
     { "shmout",        "the shmout protocol (Linux)",

@@ -451,7 +451,7 @@ static const AVOption options[] = {
     { "wait_readers", "publish nothing until this many readers are attached (any mode; like GStreamer's "
       "wait-for-connection)", OFFSET(wait_readers), AV_OPT_TYPE_INT, { .i64 = 0 }, 0, 1000, .flags = ENC },
     { "wait_readers_timeout", "longest wait for wait_readers readers (-1: forever)", OFFSET(wait_readers_timeout),
-      AV_OPT_TYPE_DURATION, { .i64 = 10000000 }, -1, INT_MAX * 1000.0, .flags = ENC },
+      AV_OPT_TYPE_DURATION, { .i64 = 10000000 }, -1000000, INT_MAX * 1000.0, .flags = ENC },
     { "wait_readers_fail", "at the wait_readers timeout: fail (1) instead of publishing anyway (0)",
       OFFSET(wait_readers_fail), AV_OPT_TYPE_BOOL, { .i64 = 0 }, 0, 1, .flags = ENC },
     { "lossless_timeout", "longest wait, per frame, for a reader that reads with -mode lossless; one that stays "
