@@ -215,7 +215,17 @@ seen=$(count "$T/lap.md5")
     ok "a lapping writer reports its slowest reader's loss: $wlost frames (the reader: $rlost lost, $seen read)" ||
     fail "a lapping writer reports its slowest reader's loss" "writer '$wlost', reader '$rlost', $seen read: $(cat "$T/lapw.err" "$T/lap.err")"
 
-# 9. Ctrl-C and SIGTERM end a reader waiting for its next writer (-onclose wait); the
+# 9. Bad input: a lossless reader of a layout without frame numbers, and a bound out of range,
+#    are refused, naming the problem.
+out=$("$FFMPEG" -hide_banner -nostdin -f shmin -layout touchdesigner -mode lossless -i x -f null - 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q -- "-mode lossless needs -layout shmout" &&
+    ok "-mode lossless with -layout touchdesigner: refused, naming -layout shmout" ||
+    fail "-mode lossless with -layout touchdesigner: refused" "$out"
+out=$("$FFMPEG" -hide_banner -nostdin -f lavfi -i "$SRC240" -frames:v 1 -f shmout -lossless_timeout 0 "$(blockname bad)" 2>&1)
+[ $? -ne 0 ] && echo "$out" | grep -q "parameter 'lossless_timeout' out of range" &&
+    ok "-lossless_timeout 0: refused as out of range" || fail "-lossless_timeout 0: refused as out of range" "$out"
+
+# 10. Ctrl-C and SIGTERM end a reader waiting for its next writer (-onclose wait); the
 #    recording is finished and holds every frame.
 for sig in INT TERM; do
     name=$(blockname sig)
