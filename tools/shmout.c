@@ -33,13 +33,15 @@ static const char usage_text[] =
 "                                    print frame rate, skips and torn reads once per\n"
 "                                    second until Ctrl-C (or N lines / S seconds)\n"
 "  test-writer NAME [--width W] [--height H] [--format FMT] [--fps F]\n"
-"              [--frames N] [--slots N] [--resize-every N] [--hold]\n"
+"              [--frames N] [--slots N] [--resize-every N] [--align N] [--hold]\n"
 "                                    publish a test pattern (64x64 rgba, 30 fps,\n"
-"                                    forever by default): every byte of frame n at\n"
-"                                    plane p, offset i is (n + 7*p + i) & 255; with\n"
+"                                    forever by default): byte x of row y of plane\n"
+"                                    p of frame n is (n + 7*p + y*W + x) & 255, W the\n"
+"                                    plane's bytes per row (padding left out); with\n"
 "                                    --hold it keeps the block open after the last\n"
 "                                    frame until killed; --resize-every N switches\n"
-"                                    between WxH and 1.5 times that every N frames\n"
+"                                    between WxH and 1.5 times that every N frames;\n"
+"                                    --align N pads each row to a multiple of N bytes\n"
 "\n"
 "options for NAME commands:\n"
 "  --memtype local|global            which namespace NAME is in; default: local,\n"
@@ -94,7 +96,7 @@ struct args {
     int memtype;            /* 0 = default (local, then global) */
     int json, force, hold;
     const char *positional2;
-    long count, seconds, width, height, frames, slots, resize;
+    long count, seconds, width, height, frames, slots, resize, align;
     double fps;
     const char *format;
 };
@@ -155,6 +157,12 @@ static int parse_args(int argc, char **argv, struct args *a, const char *allowed
             if (!v || parse_long(v, 1, 1000000, &n) < 0)
                 return usage_error("%s needs a positive integer", o);
             *(o[2] == 'c' ? &a->count : &a->seconds) = n;
+            i++;
+        } else if (!strcmp(o, "--align") && strstr(allowed, "geom")) {
+            if (!v || parse_long(v, 1, 4096, &n) < 0 || (n & (n - 1)))
+                return usage_error("--align needs a power of two 1..4096, got '%s'",
+                                   v ? v : "nothing");
+            a->align = n;
             i++;
         } else if ((!strcmp(o, "--width") || !strcmp(o, "--height") || !strcmp(o, "--frames") ||
                     !strcmp(o, "--slots") || !strcmp(o, "--resize-every")) && strstr(allowed, "geom")) {
@@ -473,6 +481,7 @@ static int cmd_test_writer(int argc, char **argv)
     int ret;
 
     a.width = 64;
+    a.align = 1;
     a.height = 64;
     a.fps = 30;
     a.format = "rgba";
@@ -484,7 +493,8 @@ static int cmd_test_writer(int argc, char **argv)
     if (fmt == SHMOUT_PIX_OTHER)
         return usage_error("unknown --format '%s' (e.g. rgba, bgra, gray, yuv420p, nv12)",
                            a.format);
-    if (shmout_geometry_init(&g, fmt, (uint32_t)a.width, (uint32_t)a.height, 1) < 0)
+    if (shmout_geometry_init(&g, fmt, (uint32_t)a.width, (uint32_t)a.height,
+                             (uint32_t)a.align) < 0)
         return usage_error("%s", shmout_errmsg());
     shmout_writer_options_default(&opts);
     if (a.slots)
@@ -501,7 +511,8 @@ static int cmd_test_writer(int argc, char **argv)
             /* alternate between WxH and 1.5 times that: growing moves to a new data object */
             int big = (n - 1) / (uint64_t)a.resize % 2;
             if (shmout_geometry_init(&g, fmt, (uint32_t)(big ? a.width * 3 / 2 : a.width),
-                                     (uint32_t)(big ? a.height * 3 / 2 : a.height), 1) < 0 ||
+                                     (uint32_t)(big ? a.height * 3 / 2 : a.height),
+                                     (uint32_t)a.align) < 0 ||
                 (ret = shmout_writer_set_geometry(w, &g)) < 0) {
                 shmout_writer_close(w);
                 return runtime_error(ret < 0 ? ret : -EINVAL);

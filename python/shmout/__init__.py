@@ -25,8 +25,8 @@ from ._protocol import (ProtocolError, Error, BusyError, NotReadyError, Overwrit
                         VERSION_MAJOR, VERSION_MINOR)
 from .reader import Reader, Frame, BlockInfo, list_blocks, inspect
 from .writer import Writer, WriterFrame, WriterStats, remove
+from ._version import __version__
 
-__version__ = "1.1.0"
 PROTOCOL_VERSION = (VERSION_MAJOR, VERSION_MINOR)
 
 __all__ = ["Reader", "Writer", "Frame", "WriterFrame", "WriterStats", "BlockInfo", "Geometry",

@@ -213,6 +213,10 @@ def _planar(n, k):
     return tuple((lambda w, h: (w * k, h)) for _ in range(n))
 
 
+def _each(n, elem):
+    return (elem,) * n
+
+
 def _yuv(ys, cw, ch, n=3, alpha=False):
     planes = [lambda w, h: (w * ys, h)]
     planes += [lambda w, h: (cw(w), ch(h))] * (n - 1)
@@ -221,51 +225,54 @@ def _yuv(ys, cw, ch, n=3, alpha=False):
     return tuple(planes)
 
 
-# code: (name, plane layouts, numpy (dtype, channels) of a packed pixel or None)
+# code: (name, plane layouts, numpy element (dtype, channels) of each plane). The elements are
+# how this module presents a plane as an array (_arrays.py), not a rule of the protocol: a
+# plane of `channels` samples per pixel becomes (rows, pixels, channels), or (rows, pixels)
+# with one channel.
 PIX_FMTS = {
-    16: ("rgba", _packed(4), ("u1", 4)),
-    17: ("bgra", _packed(4), ("u1", 4)),
-    18: ("argb", _packed(4), ("u1", 4)),
-    19: ("abgr", _packed(4), ("u1", 4)),
-    20: ("rgb24", _packed(3), ("u1", 3)),
-    21: ("bgr24", _packed(3), ("u1", 3)),
-    22: ("rgb0", _packed(4), ("u1", 4)),
-    23: ("bgr0", _packed(4), ("u1", 4)),
-    32: ("rgba64le", _packed(8), ("<u2", 4)),
-    33: ("bgra64le", _packed(8), ("<u2", 4)),
-    34: ("rgb48le", _packed(6), ("<u2", 3)),
-    48: ("gray", _packed(1), ("u1", 1)),
-    49: ("gray16le", _packed(2), ("<u2", 1)),
-    50: ("grayf32le", _packed(4), ("<f4", 1)),
-    51: ("ya8", _packed(2), ("u1", 2)),
-    52: ("ya16le", _packed(4), ("<u2", 2)),
-    64: ("rg8", _packed(2), ("u1", 2)),
-    65: ("rg16le", _packed(4), ("<u2", 2)),
-    66: ("rgf16le", _packed(4), ("<f2", 2)),
-    67: ("rgf32le", _packed(8), ("<f4", 2)),
-    80: ("gbrp", _planar(3, 1), ("u1", 1)),
-    81: ("gbrap", _planar(4, 1), ("u1", 1)),
-    82: ("gbrp16le", _planar(3, 2), ("<u2", 1)),
-    83: ("gbrap16le", _planar(4, 2), ("<u2", 1)),
-    84: ("gbrpf32le", _planar(3, 4), ("<f4", 1)),
-    85: ("gbrapf32le", _planar(4, 4), ("<f4", 1)),
-    96: ("rgbaf16le", _packed(8), ("<f2", 4)),
-    97: ("rgbaf32le", _packed(16), ("<f4", 4)),
-    98: ("rgbf32le", _packed(12), ("<f4", 3)),
-    99: ("x2rgb10le", _packed(4), ("<u4", 1)),
-    100: ("x2bgr10le", _packed(4), ("<u4", 1)),
-    128: ("yuv420p", _yuv(1, _half, _half), None),
-    129: ("yuv422p", _yuv(1, _half, lambda h: h), None),
-    130: ("yuv444p", _yuv(1, lambda w: w, lambda h: h), None),
-    131: ("yuva420p", _yuv(1, _half, _half, alpha=True), None),
-    132: ("yuv420p10le", _yuv(2, lambda w: _half(w) * 2, _half), None),
-    133: ("yuv422p10le", _yuv(2, lambda w: _half(w) * 2, lambda h: h), None),
-    134: ("yuv444p10le", _yuv(2, lambda w: w * 2, lambda h: h), None),
-    135: ("nv12", _yuv(1, lambda w: _half(w) * 2, _half, n=2), None),
-    136: ("nv21", _yuv(1, lambda w: _half(w) * 2, _half, n=2), None),
-    137: ("p010le", _yuv(2, lambda w: _half(w) * 4, _half, n=2), None),
-    138: ("yuyv422", ((lambda w, h: (_half(w) * 4, h)),), ("u1", 2)),
-    139: ("uyvy422", ((lambda w, h: (_half(w) * 4, h)),), ("u1", 2)),
+    16: ("rgba", _packed(4), (("u1", 4),)),
+    17: ("bgra", _packed(4), (("u1", 4),)),
+    18: ("argb", _packed(4), (("u1", 4),)),
+    19: ("abgr", _packed(4), (("u1", 4),)),
+    20: ("rgb24", _packed(3), (("u1", 3),)),
+    21: ("bgr24", _packed(3), (("u1", 3),)),
+    22: ("rgb0", _packed(4), (("u1", 4),)),
+    23: ("bgr0", _packed(4), (("u1", 4),)),
+    32: ("rgba64le", _packed(8), (("<u2", 4),)),
+    33: ("bgra64le", _packed(8), (("<u2", 4),)),
+    34: ("rgb48le", _packed(6), (("<u2", 3),)),
+    48: ("gray", _packed(1), (("u1", 1),)),
+    49: ("gray16le", _packed(2), (("<u2", 1),)),
+    50: ("grayf32le", _packed(4), (("<f4", 1),)),
+    51: ("ya8", _packed(2), (("u1", 2),)),
+    52: ("ya16le", _packed(4), (("<u2", 2),)),
+    64: ("rg8", _packed(2), (("u1", 2),)),
+    65: ("rg16le", _packed(4), (("<u2", 2),)),
+    66: ("rgf16le", _packed(4), (("<f2", 2),)),
+    67: ("rgf32le", _packed(8), (("<f4", 2),)),
+    80: ("gbrp", _planar(3, 1), _each(3, ("u1", 1))),
+    81: ("gbrap", _planar(4, 1), _each(4, ("u1", 1))),
+    82: ("gbrp16le", _planar(3, 2), _each(3, ("<u2", 1))),
+    83: ("gbrap16le", _planar(4, 2), _each(4, ("<u2", 1))),
+    84: ("gbrpf32le", _planar(3, 4), _each(3, ("<f4", 1))),
+    85: ("gbrapf32le", _planar(4, 4), _each(4, ("<f4", 1))),
+    96: ("rgbaf16le", _packed(8), (("<f2", 4),)),
+    97: ("rgbaf32le", _packed(16), (("<f4", 4),)),
+    98: ("rgbf32le", _packed(12), (("<f4", 3),)),
+    99: ("x2rgb10le", _packed(4), (("<u4", 1),)),
+    100: ("x2bgr10le", _packed(4), (("<u4", 1),)),
+    128: ("yuv420p", _yuv(1, _half, _half), _each(3, ("u1", 1))),
+    129: ("yuv422p", _yuv(1, _half, lambda h: h), _each(3, ("u1", 1))),
+    130: ("yuv444p", _yuv(1, lambda w: w, lambda h: h), _each(3, ("u1", 1))),
+    131: ("yuva420p", _yuv(1, _half, _half, alpha=True), _each(4, ("u1", 1))),
+    132: ("yuv420p10le", _yuv(2, lambda w: _half(w) * 2, _half), _each(3, ("<u2", 1))),
+    133: ("yuv422p10le", _yuv(2, lambda w: _half(w) * 2, lambda h: h), _each(3, ("<u2", 1))),
+    134: ("yuv444p10le", _yuv(2, lambda w: w * 2, lambda h: h), _each(3, ("<u2", 1))),
+    135: ("nv12", _yuv(1, lambda w: _half(w) * 2, _half, n=2), (("u1", 1), ("u1", 2))),
+    136: ("nv21", _yuv(1, lambda w: _half(w) * 2, _half, n=2), (("u1", 1), ("u1", 2))),
+    137: ("p010le", _yuv(2, lambda w: _half(w) * 4, _half, n=2), (("<u2", 1), ("<u2", 2))),
+    138: ("yuyv422", ((lambda w, h: (_half(w) * 4, h)),), (("u1", 2),)),
+    139: ("uyvy422", ((lambda w, h: (_half(w) * 4, h)),), (("u1", 2),)),
 }
 PIX_FMT_CODES = {v[0]: k for k, v in PIX_FMTS.items()}
 PIX_FMT_OTHER = 1

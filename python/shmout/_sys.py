@@ -374,8 +374,9 @@ class Mapping:
     """A MAP_SHARED mapping of a whole object, with its address for atomics and futexes."""
 
     def __init__(self, fd, size, writable):
-        prot = mmap.PROT_READ | (mmap.PROT_WRITE if writable else 0)
-        self.mm = mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=prot)
+        # ACCESS_READ: MAP_SHARED + PROT_READ, and buffers of it are read-only (an array over
+        # a read-only mapping can then not be made writable and fault on a store)
+        self.mm = mmap.mmap(fd, size, access=mmap.ACCESS_WRITE if writable else mmap.ACCESS_READ)
         self.size = size
         self.addr = buffer_address(self.mm)
 
@@ -388,8 +389,8 @@ class Mapping:
             self.mm.close()
             return True
         except BufferError:
-            # A caller still holds a memoryview into the mapping: leave it mapped rather
-            # than let that view point at unmapped memory.
+            # Views of it are alive (a FrameView, numpy arrays of its planes): leave it
+            # mapped; it is unmapped when the last of them goes, never under them.
             return False
 
 

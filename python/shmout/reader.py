@@ -16,7 +16,9 @@ import time
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, Iterator, Optional, Sequence, Tuple
 
+from . import _arrays as A
 from . import _protocol as P
 from . import _sys as S
 from ._protocol import ProtocolError, NotReadyError, OverwrittenError
@@ -73,15 +75,15 @@ class BlockInfo:
         return self.geometry.pix_fmt_name if self.geometry else ""
 
 
-class Frame:
-    """One frame copied out of a block. ``data[p]`` holds plane p as bytes, rows packed
-    tightly (``plane.bytewidth`` bytes per row, ``plane.height`` rows); ``geometry`` is the
-    frame's own (authoritative) geometry with the layout it had in shared memory."""
+class _FrameMeta:
+    """What a frame tells besides its pixels, shared by Frame (a copy) and FrameView (in
+    place): number, session, pts (None = unknown), duration, time base, the writer's clocks at
+    publication and the frame's own (authoritative) geometry."""
 
     __slots__ = ("number", "session", "pts", "duration", "tb_num", "tb_den", "realtime_ns",
-                 "monotonic_ns", "geometry_gen", "geometry", "data")
+                 "monotonic_ns", "geometry_gen", "geometry")
 
-    def __init__(self, meta, geometry, data, session):
+    def __init__(self, meta: P.Meta, geometry: P.Geometry, session: int) -> None:
         self.number = meta.frame_number
         self.session = session
         self.pts = None if meta.pts == P.PTS_UNKNOWN else meta.pts
@@ -91,71 +93,185 @@ class Frame:
         self.monotonic_ns = meta.monotonic_ns
         self.geometry_gen = meta.geometry_gen
         self.geometry = geometry
-        self.data = tuple(data)
 
     width = property(lambda self: self.geometry.width)
     height = property(lambda self: self.geometry.height)
     pix_fmt = property(lambda self: self.geometry.pix_fmt)
     pix_fmt_name = property(lambda self: self.geometry.pix_fmt_name)
-    planes = property(lambda self: self.geometry.planes)
     dar = property(lambda self: self.geometry.dar)
     sar = property(lambda self: self.geometry.sar)
     color = property(lambda self: self.geometry.color)
 
     @property
-    def time_base(self):
+    def time_base(self) -> Tuple[int, int]:
         """(tb_num, tb_den); (0, 0) = unknown."""
         return (self.tb_num, self.tb_den)
 
     @property
-    def pts_seconds(self):
+    def pts_seconds(self) -> Optional[float]:
         if self.pts is None or self.tb_den == 0 or self.tb_num == 0:
             return None
         return float(Fraction(self.pts * self.tb_num, self.tb_den))
 
-    def plane(self, p):
+
+class Frame(_FrameMeta):
+    """One frame copied out of a block. ``data[p]`` holds plane p as bytes, rows packed
+    tightly (``plane.bytewidth`` bytes per row, ``plane.height`` rows); ``planes`` is the
+    frame's layout in shared memory (``geometry.planes``)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, meta: P.Meta, geometry: P.Geometry, data: Sequence[bytes],
+                 session: int) -> None:
+        super().__init__(meta, geometry, session)
+        self.data = tuple(data)
+
+    planes = property(lambda self: self.geometry.planes)
+
+    def plane(self, p: int) -> bytes:
         return self.data[p]
 
-    def tobytes(self):
+    def tobytes(self) -> bytes:
         """All planes concatenated (tight rows), the layout of ``ffmpeg -f rawvideo``."""
         return b"".join(self.data)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<shmout.Frame #%d %dx%d %s pts=%s>" % (self.number, self.width, self.height,
                                                       self.pix_fmt_name, self.pts)
 
-    def plane_to_numpy(self, p, copy=False):
-        """Plane p as a 2-D numpy array (rows, samples per row) of the format's sample type."""
-        import numpy as np
-        fmt = P.PIX_FMTS.get(self.pix_fmt)
-        dtype = np.dtype(fmt[2][0] if fmt and fmt[2] else
-                         ("<u2" if self.pix_fmt in (132, 133, 134, 137) else "u1"))
+    def plane_to_numpy(self, p: int, copy: bool = False) -> Any:
+        """Plane p as a numpy array: (rows, pixels) or (rows, pixels, channels) of the
+        format's sample type, as ``FrameView.planes[p]``. Without ``copy`` it is a read-only
+        view of the frame's bytes."""
+        np = A.numpy()
         pl = self.planes[p]
-        arr = np.frombuffer(self.data[p], dtype=dtype).reshape(
-            pl.height, pl.bytewidth // dtype.itemsize)
+        arr = A.plane_array(np, self.data[p], 0, P.Plane(0, pl.bytewidth, pl.bytewidth,
+                                                          pl.height), A.elements(self.geometry)[p])
         return arr.copy() if copy else arr
 
-    def to_numpy(self, copy=False):
+    def to_numpy(self, copy: bool = False) -> Any:
         """The frame as a numpy array shaped (height, width, channels): packed formats, and
-        planar formats whose planes all have the same size (channels in storage order, e.g.
-        G, B, R for gbrp). Other layouts (yuv420p, nv12, ...): use ``plane_to_numpy``.
-        Without ``copy`` the array is a read-only view of the frame's bytes."""
-        import numpy as np
-        fmt = P.PIX_FMTS.get(self.pix_fmt)
-        if fmt is None or fmt[2] is None:
-            raise ValueError("%s is not a packed format: use plane_to_numpy(p)"
-                             % self.pix_fmt_name)
-        dtype, ch = np.dtype(fmt[2][0]), fmt[2][1]
-        pls = self.planes
+        planar formats whose planes all have the same size and type (channels in storage
+        order, e.g. G, B, R for gbrp). Other layouts (yuv420p, nv12, ...): use
+        ``plane_to_numpy``. Without ``copy`` a packed frame's array is a read-only view of
+        its bytes."""
+        np = A.numpy()
+        pls, elems = self.planes, A.elements(self.geometry)
         if len(pls) == 1:
-            pl = pls[0]
-            arr = np.frombuffer(self.data[0], dtype=dtype).reshape(
-                pl.height, pl.bytewidth // (dtype.itemsize * ch), ch)
-            return arr.copy() if copy else arr
-        if any((q.bytewidth, q.height) != (pls[0].bytewidth, pls[0].height) for q in pls):
+            arr = self.plane_to_numpy(0, copy)
+            return arr if arr.ndim == 3 else arr[:, :, np.newaxis]
+        if any((q.bytewidth, q.height, e) != (pls[0].bytewidth, pls[0].height, elems[0])
+               for q, e in zip(pls, elems)) or elems[0][1] != 1:
             raise ValueError("planes of %s differ in size: use plane_to_numpy(p)"
                              % self.pix_fmt_name)
         return np.stack([self.plane_to_numpy(p) for p in range(len(pls))], axis=2)
+
+
+class FrameView(_FrameMeta):
+    """One frame in place in shared memory: no copy. Use it as a context manager (or call
+    ``close``) and read its pixels inside:
+
+        with reader.latest(timeout=1) as f:
+            total = f.planes[0].sum()
+        if not f.intact: ...             # the writer overwrote the slot meanwhile
+
+    ``planes[p]`` is plane p as a read-only numpy array over the slot, (rows, pixels) or
+    (rows, pixels, channels) with the format's sample type and a row stride of the plane's
+    linesize (a cv2 image for BGR(A), gray and other 8-bit packed formats); ``buffers[p]``
+    is the same plane as a read-only memoryview (``linesize * height`` bytes), numpy or not.
+
+    The writer may overwrite the slot at any time (a lossless reader's views are waited for,
+    up to the writer's lossless timeout). ``intact`` tells whether it has not: while the view
+    is open, checked at that moment; after ``close``, whether the slot still held this frame
+    when the view was closed (so everything read before then was this frame, untorn). With
+    ``strict``, close raises OverwrittenError instead of returning with ``intact`` False.
+    Closing acknowledges the frame to the writer (every and lossless readers, §21).
+
+    Arrays and memoryviews taken from a view keep the mapping alive: they never point at
+    unmapped memory, even after the reader is closed, and closing never raises BufferError.
+    But only what is read before ``close`` is checked; after it they show whatever the writer
+    puts in the slot next. ``Reader.read`` copies a frame to keep."""
+
+    __slots__ = ("_reader", "_mv", "_base", "_seq", "_s1", "_strict", "_buffers", "_planes",
+                 "_intact")
+
+    def __init__(self, reader: "Reader", seg: "_Seg", meta: P.Meta, geometry: P.Geometry,
+                 seq_addr: int, s1: int, strict: bool) -> None:
+        super().__init__(meta, geometry, seg.hdr.session)
+        self._reader = reader
+        self._mv = memoryview(seg.map.mm)     # pins the mapping while the view is open
+        self._base = seg.hdr.data_area(self.number % seg.hdr.slot_count)
+        self._seq, self._s1, self._strict = seq_addr, s1, strict
+        self._buffers = self._planes = self._intact = None
+
+    @property
+    def buffers(self) -> Tuple[memoryview, ...]:
+        if self._buffers is None:
+            self._check_open()
+            b = self._base
+            self._buffers = tuple(self._mv[b + pl.offset:b + pl.offset + pl.linesize * pl.height]
+                                  for pl in self.geometry.planes)
+        return self._buffers
+
+    @property
+    def planes(self) -> Tuple[Any, ...]:
+        if self._planes is None:
+            self._check_open()
+            self._planes = A.plane_arrays(self._mv, self._base, self.geometry)
+        return self._planes
+
+    def _check_open(self) -> None:
+        if self._mv is None:
+            raise ValueError("frame view #%d is closed" % self.number)
+
+    @property
+    def closed(self) -> bool:
+        return self._mv is None
+
+    @property
+    def intact(self) -> bool:
+        if self._mv is None:
+            return bool(self._intact)
+        S.fence()               # acquire: the caller's reads of the pixels come before
+        return S.load64(self._seq) == self._s1
+
+    def close(self) -> bool:
+        """Check the slot (``intact``), acknowledge the frame and let the mapping go; returns
+        ``intact``. With ``strict`` a torn frame raises OverwrittenError. Idempotent."""
+        if self._mv is None:
+            return bool(self._intact)
+        ok = self.intact
+        self._intact = ok
+        self._mv.release()      # slices and arrays made from it keep their own hold
+        self._mv = None
+        self._reader._view_closed(self, ok)
+        if not ok and self._strict:
+            raise OverwrittenError("block %r: frame %d was overwritten while it was in use"
+                                   % (self._reader.name, self.number))
+        return ok
+
+    def __enter__(self) -> "FrameView":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            self.close()
+        else:                   # an exception on its way out wins over a torn frame
+            self._strict = False
+            self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_mv", None) is not None:
+            try:
+                self._strict = False
+                self.close()
+            except Exception:
+                pass
+
+    def __repr__(self) -> str:
+        return "<shmout.FrameView #%d %dx%d %s pts=%s%s>" % (
+            self.number, self.width, self.height, self.pix_fmt_name, self.pts,
+            "" if self._mv is not None else " intact" if self._intact else " torn")
 
 
 class _Seg:
@@ -184,7 +300,12 @@ class Reader(S.Closeable):
 
     ``timeout``: seconds to wait for the block to exist and be initialised; None or 0 = try
     once and raise NotReadyError if it is not there. ``memtype``: "local", "global" or "auto"
-    (local, falling back to global, like the shmout tool).
+    (local, falling back to global, like the shmout tool: at every look while waiting, so a
+    block created later of either memtype is found; local wins when both exist).
+
+    Frames come as copies (read, next_frame, frames: ``Frame``, bytes) or in place, with no
+    copy (view, next_view, latest, views: ``FrameView``, numpy arrays over the slot checked by
+    the seqlock when the view is closed).
 
     ``lossless``: register as a lossless reader (§21): read() and next_frame() return every
     frame in order (as read_next), and the writer does not overwrite a frame this reader has
@@ -205,7 +326,7 @@ class Reader(S.Closeable):
     frames 1 .. the newest one then, of the session it attached in; the others were lost to a
     lapping writer), ``evictions`` and ``evicted_at`` (the frame the writer overwrote
     at the last eviction, 0 none), ``torn_retries`` (acquire/copy attempts discarded because
-    the writer touched the slot).
+    the writer touched the slot), ``torn_views`` (FrameViews closed with ``intact`` False).
     """
 
     def __init__(self, name, memtype="local", timeout=None, *, max_retries=MAX_RETRIES,
@@ -213,10 +334,8 @@ class Reader(S.Closeable):
         P.check_name(name)
         self.name = name
         self._uid = os.geteuid()
-        if memtype == "auto":
-            local = P.base_name(name, "local", self._uid)
-            memtype = "local" if os.path.exists(S.shm_path(local)) else "global"
-        self.memtype = P.MEMTYPE_NAMES[P.memtype_code(memtype)]
+        self._auto = memtype == "auto"
+        self.memtype = "local" if self._auto else P.MEMTYPE_NAMES[P.memtype_code(memtype)]
         self.base = P.base_name(name, self.memtype, self._uid)
         self.max_retries = max_retries
         self._probe = _probe
@@ -226,6 +345,7 @@ class Reader(S.Closeable):
         self.evictions = 0
         self.evicted_at = 0
         self.torn_retries = 0
+        self.torn_views = 0
         for attr, value in _ATTACHMENT:
             setattr(self, attr, value)
         # _entry: index of the registration entry whose lock we hold; _reg_mode, _reg_session,
@@ -268,7 +388,8 @@ class Reader(S.Closeable):
             left = deadline - time.monotonic() if deadline is not None else 0
             if left <= 0:
                 self._close_notify()
-                raise NotReadyError("block %r (%s): %s" % (self.name, self.memtype, err))
+                raise NotReadyError("block %r (%s): %s" % (
+                    self.name, "local or global" if self._auto else self.memtype, err))
             slice_ = 0.002 if err.startswith("not initialised") else \
                 0.05 if self._notify is not None else 0.01
             S.dir_wait(self._notify, min(left, slice_))
@@ -280,9 +401,17 @@ class Reader(S.Closeable):
 
     def _try_attach(self):
         """Attach once (§10). Returns None on success or the reason it is not ready."""
-        try:
-            fd = S.shm_open(self.base, os.O_RDONLY)
-        except FileNotFoundError:
+        fd = None
+        for memtype in ("local", "global") if self._auto else (self.memtype,):
+            try:
+                fd = S.shm_open(P.base_name(self.name, memtype, self._uid), os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            # the first found is kept: a later re-attach (§13) looks at the same memtype
+            self.memtype, self.base = memtype, P.base_name(self.name, memtype, self._uid)
+            self._auto = False
+            break
+        if fd is None:
             return "does not exist"
         try:
             st = S.fstat_regular(fd, "/" + self.base)
@@ -713,7 +842,9 @@ class Reader(S.Closeable):
         never retried (§10)."""
         return self._read(every=True)
 
-    def _read(self, every):
+    def _read(self, every, view=None):
+        """read() / read_next(), or with `view` (its `strict`: True/False) the same frame as
+        a FrameView."""
         every = every or self._lossless
         if every:
             self._every_used = True
@@ -731,7 +862,7 @@ class Reader(S.Closeable):
                 last = old.last
                 take = self._latest() <= self._last
             if take:
-                frame = self._copy(old, last, every)
+                frame = self._copy(old, last, every, view)
                 if frame is not None:
                     old.last = frame.number
                     if old.same:
@@ -742,15 +873,16 @@ class Reader(S.Closeable):
         seg = self._seg
         if seg is None:
             return None
-        frame = self._copy(seg, self._last, every)
+        frame = self._copy(seg, self._last, every, view)
         if frame is not None:
             self._last = max(self._last, frame.number)
         return frame
 
-    def _copy(self, seg, last, every):
+    def _copy(self, seg, last, every, view=None):
         """Newest frame of `seg` or, with `every`, the first one after `last` that is still
-        intact; updates the counters (relative to `last`, the last number returned from the
-        session of `seg`)."""
+        intact (a copy, or with `view` a FrameView, acknowledged when it is closed); updates
+        the counters (relative to `last`, the last number returned from the session of
+        `seg`)."""
         a, slots = seg.map.addr, seg.hdr.slot_count
         n = None
         for _ in range(self.max_retries):
@@ -767,7 +899,7 @@ class Reader(S.Closeable):
                 n = max(n, latest - slots + 1)
                 if n > latest:
                     return None
-            frame = self._copy_one(seg, n)
+            frame = self._copy_one(seg, n, view)
             if frame is not None:
                 if n != last:
                     self.frames_seen += 1
@@ -777,7 +909,8 @@ class Reader(S.Closeable):
                             self.frames_before_attach += min(n - 1, self._attach_latest)
                     elif n > last:
                         self.frames_skipped += n - last - 1
-                self._ack(n, seg.hdr.session)
+                if view is None:
+                    self._ack(n, seg.hdr.session)
                 return frame
             self.torn_retries += 1
             if every:           # §10: seq never returns to 2n: frame n is lost, go on with n + 1
@@ -786,9 +919,10 @@ class Reader(S.Closeable):
         raise OverwrittenError("block %r: the writer kept overwriting the frame (%d retries)"
                                % (self.name, self.max_retries))
 
-    def _copy_one(self, seg, n):
-        """Steps of §10 "Acquire" + copy-out for frame n: the Frame, or None if slot
-        n mod slot_count does not hold frame n intact (overwritten, being written)."""
+    def _copy_one(self, seg, n, view=None):
+        """Steps of §10 "Acquire" + copy-out for frame n: the Frame (with `view`: the
+        FrameView, whose close does the last step), or None if slot n mod slot_count does not
+        hold frame n intact (overwritten, being written)."""
         m, h, a = seg.map, seg.hdr, seg.map.addr
         slot = n % h.slot_count
         d = h.desc_offset(slot)
@@ -801,6 +935,8 @@ class Reader(S.Closeable):
         if S.load64(seq) != s1:
             return None
         meta, geo = P.parse_slot(desc, n, h.capacity)
+        if view is not None:
+            return FrameView(self, seg, meta, geo, seq, s1, view)
         base = h.data_area(slot)
         data = []
         for pl in geo.planes:
@@ -884,6 +1020,59 @@ class Reader(S.Closeable):
             yield f
 
     __iter__ = frames
+
+    # -- frames in place (zero-copy) ------------------------------------------------------------
+    def view(self, every: bool = False, strict: bool = False) -> Optional[FrameView]:
+        """The newest complete frame (with `every`, or for a lossless reader: the frame after
+        the last one returned, as read_next) as a FrameView over the slot, or None if there is
+        none. Counted and ordered as read() / read_next(); acknowledged when it is closed."""
+        return self._read(every, bool(strict))
+
+    def next_view(self, timeout: Optional[float] = None, every: bool = False,
+                  strict: bool = False) -> Optional[FrameView]:
+        """wait() then view(): the next new frame in place, or None on timeout or when the
+        writer is first seen gone (§12), as next_frame."""
+        while self.wait(timeout):
+            v = self._read(every, bool(strict))
+            if v is not None:
+                return v
+        return None
+
+    def latest(self, timeout: Optional[float] = None, strict: bool = False) -> FrameView:
+        """The newest frame newer than the last one returned, in place, for a ``with`` block
+        (a lossless reader's come in order, every one). Waits for it up to `timeout` seconds
+        (None: for ever; 0: not at all) and raises TimeoutError if none came, or, at once,
+        when the writer is seen gone with no newer frame (the message says which)."""
+        v = self.next_view(timeout, False, strict)
+        if v is None:
+            status = self.status
+            if status in _GONE:
+                raise TimeoutError("block %r is %s: no new frame" % (self.name, status))
+            raise TimeoutError("block %r: no new frame within %g s (block is %s)"
+                               % (self.name, timeout or 0, status))
+        return v
+
+    def views(self, timeout: Optional[float] = None, every: bool = False,
+              strict: bool = False) -> Iterator[FrameView]:
+        """Iterate over new frames in place, as frames(); each view is closed (checked and
+        acknowledged) when the loop goes on to the next one, or when the loop ends. Check
+        ``intact`` inside the loop body to know whether what was read so far is untorn."""
+        while True:
+            v = self.next_view(timeout, every, strict)
+            if v is None:
+                return
+            try:
+                yield v
+            finally:
+                v.close()
+
+    def _view_closed(self, v: FrameView, intact: bool) -> None:
+        """A FrameView of this reader was closed: count a torn one, acknowledge the frame
+        (§21: a lossless writer may reuse the slot from now on)."""
+        if not intact:
+            self.torn_views += 1
+        if self._prim is not None:
+            self._ack(v.number, v.session)
 
     # -- info -----------------------------------------------------------------------------------
     def info(self):

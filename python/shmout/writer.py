@@ -11,7 +11,10 @@ import errno
 import os
 import threading
 from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
+from . import _arrays as A
 from . import _protocol as P
 from . import _sys as S
 from ._protocol import ProtocolError, BusyError
@@ -59,6 +62,24 @@ class WriterStats:
     registered: int
 
 
+def _aspect(width, height, dar, sar):
+    """(dar, sar) of a width x height frame from what was given (None: not given): square
+    pixels when neither was, and the one not given follows from the other (0:0, unknown, only
+    when the given one is unknown)."""
+    def reduce(num, den):
+        if num <= 0 or den <= 0:
+            return (0, 0)
+        f = Fraction(num, den).limit_denominator(0x7FFFFFFF)
+        return (f.numerator, f.denominator) if f.numerator <= 0x7FFFFFFF else (0, 0)
+    if dar is None and sar is None:
+        sar = (1, 1)
+    if dar is None:
+        dar = reduce(width * sar[0], height * sar[1])
+    elif sar is None:
+        sar = reduce(dar[0] * height, dar[1] * width)
+    return tuple(dar), tuple(sar)
+
+
 def _new_data_object(base, gen, session, slots, capacity, mode, uid):
     """§9 step 8 "Creating a new data object": generation `gen`, or the next ones (skipping 0)
     when a name cannot be freed; an object found at a name is never used."""
@@ -90,6 +111,19 @@ def _open_owned(objname, flags, mode, uid):
     return fd, st
 
 
+def _no_room(base, size):
+    """The ENOSPC message, as libshmout's: the block, the bytes needed and what to do."""
+    try:
+        st = os.statvfs(S.SHM_DIR)
+        free = ", %d free" % (st.f_bavail * st.f_frsize)
+    except OSError:
+        free = ""
+    name = base.split(".", 2)[2]
+    return ("%s is full: %d bytes needed for block '%s'%s (ENOSPC); free space in %s (shmout "
+            "ls, shmout rm), enlarge it (mount -o remount,size=... %s) or use a smaller frame "
+            "or fewer slots" % (S.SHM_DIR, size, name, free, S.SHM_DIR, S.SHM_DIR))
+
+
 class _DataObject:
     """A data object this writer created and mapped read-write (§6)."""
 
@@ -108,9 +142,11 @@ class _DataObject:
             os.ftruncate(fd, self.size)
             os.posix_fallocate(fd, 0, self.size)    # ENOSPC now, not SIGBUS later
             self.map = S.Mapping(fd, self.size, writable=True)
-        except BaseException:
+        except BaseException as e:
             os.close(fd)
             S.shm_unlink(self.name)
+            if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+                raise OSError(errno.ENOSPC, _no_room(base, self.size)) from None
             raise
         os.close(fd)
         hdr = P.SEGMENT_FMT.pack(0, P.VERSION_MAJOR, P.VERSION_MINOR, P.SEG_HEADER_SIZE, gen,
@@ -136,18 +172,45 @@ class _DataObject:
 
 
 class WriterFrame:
-    """A frame being written (``Writer.frame()``): ``planes[p]`` is a writable memoryview of
-    plane p (``plane.linesize * plane.height`` bytes; rows ``linesize`` apart) straight in the
-    slot. Set ``pts``/``duration``/``tb`` before the context ends to change them."""
+    """A frame being written (``Writer.frame()``), straight in the slot: ``planes[p]`` is
+    plane p as a writable numpy array, (rows, pixels) or (rows, pixels, channels) of the
+    format's sample type (``FrameView.planes`` of a reader has the same shape), to be used as
+    an output: ``np.subtract(255, src, out=f.planes[0])``, ``cv2.resize(src, size,
+    dst=f.planes[0])``. ``buffers[p]`` is the same plane as a writable memoryview
+    (``linesize * height`` bytes, rows ``linesize`` apart), numpy or not. Set
+    ``pts``/``duration``/``tb`` before the block ends to change them.
 
-    def __init__(self, number, geometry, planes, pts, duration, tb, in_shm):
-        self.number, self.geometry, self.planes = number, geometry, planes
+    When the block ends the arrays handed out become read-only and the memoryviews are
+    released: a frame is never changed after it is published (readers could not tell)."""
+
+    def __init__(self, number: int, geometry: P.Geometry, buffers: List[memoryview],
+                 pts: Optional[int], duration: int, tb: Optional[Tuple[int, int]],
+                 in_shm: bool) -> None:
+        self.number, self.geometry, self.buffers = number, geometry, tuple(buffers)
         self.pts, self.duration, self.tb = pts, duration, tb
         self.in_shm = in_shm    # False while the block is inactive: private scratch buffers
+        self._planes = None
 
-    def _release(self):
-        for v in self.planes:
-            v.release()
+    @property
+    def planes(self) -> Tuple[Any, ...]:
+        if self._planes is None:
+            if not self.buffers or self.buffers[0].readonly:
+                raise ValueError("frame #%d is finished" % self.number)
+            np = A.numpy()
+            self._planes = tuple(A.plane_array(np, b, 0, pl, el) for b, pl, el in
+                                 zip(self.buffers, self.geometry.planes,
+                                     A.elements(self.geometry)))
+        return self._planes
+
+    def _release(self) -> None:
+        for a in self._planes or ():
+            a.flags.writeable = False
+        for v in self.buffers:
+            try:
+                v.release()
+            except BufferError:
+                pass            # an array of it is alive (read-only now)
+        self.buffers = ()
 
 
 class Writer(S.Closeable):
@@ -156,16 +219,21 @@ class Writer(S.Closeable):
     ``pix_fmt``: an FFmpeg name or code of §5's table. ``slots``: ring size 2..16.
     ``capacity``: bytes per slot to reserve (default: the frame size), so later
     ``set_geometry`` calls up to that size reuse the ring. ``active``: initial ACTIVE bit.
-    ``fill_mode``/``smoothness``: viewer hints (§15). ``heartbeat``: refresh
+    ``fill_mode``/``smoothness``: viewer hints (§15). ``dar``/``sar``: display and sample
+    (pixel) aspect ratios as (num, den); by default square pixels (sar 1:1) and the display
+    aspect of the size; given one, the other follows from it. ``heartbeat``: refresh
     ``heartbeat_ns`` once per second from a background thread while no frame is published.
     ``lossless_timeout``: the longest, in seconds (0.001..600), that starting a frame waits
     for a lossless reader that has not finished with the frame the slot holds (§21); the
     reader is then evicted (it becomes an every reader) and the frame goes ahead.
     """
 
-    def __init__(self, name, width, height, pix_fmt="rgba", memtype="local", slots=3, *,
-                 capacity=None, active=True, fill_mode=0, smoothness=1, dar=(0, 0),
-                 sar=(0, 0), color=None, heartbeat=True, lossless_timeout=1.0):
+    def __init__(self, name: str, width: int, height: int, pix_fmt: Union[str, int] = "rgba",
+                 memtype: str = "local", slots: int = 3, *, capacity: Optional[int] = None,
+                 active: bool = True, fill_mode: int = 0, smoothness: int = 1,
+                 dar: Optional[Tuple[int, int]] = None, sar: Optional[Tuple[int, int]] = None,
+                 color: Optional[P.Color] = None, heartbeat: bool = True,
+                 lossless_timeout: float = 1.0) -> None:
         P.check_name(name)
         self.name = name
         self._mt = P.memtype_code(memtype)
@@ -183,6 +251,7 @@ class Writer(S.Closeable):
                              "not %r" % (lossless_timeout,))
         self._lossless_ms = min(max(int(round(lossless_timeout * 1000)), 1),
                                 P.LOSSLESS_TIMEOUT_MAX_MS)
+        dar, sar = _aspect(width, height, dar, sar)
         self.geometry = P.make_geometry(width, height, pix_fmt, dar, sar, color)
         cap = max(self.geometry.frame_bytes, capacity or 0)
         if cap > P.MAX_BYTES:
@@ -612,7 +681,7 @@ class Writer(S.Closeable):
         with self.frame(pts, tb, duration) as f:
             if not f.in_shm:
                 return 0
-            for pl, view, src in zip(g.planes, f.planes, parts):
+            for pl, view, src in zip(g.planes, f.buffers, parts):
                 if pl.linesize == pl.bytewidth:
                     view[:len(src)] = src
                 else:
@@ -664,9 +733,9 @@ class Writer(S.Closeable):
             if self._in_frame:
                 raise RuntimeError("set_geometry inside frame()")
             g = self.geometry
+            dar, sar = _aspect(width, height, dar, g.sar if dar is None and sar is None else sar)
             new = P.make_geometry(width, height, g.pix_fmt if pix_fmt is None else pix_fmt,
-                                  g.dar if dar is None else dar, g.sar if sar is None else sar,
-                                  g.color if color is None else color)
+                                  dar, sar, g.color if color is None else color)
             if new == g:
                 return False
             old = self._data

@@ -23,13 +23,9 @@ FORMATS = ["rgba", "bgra", "rgb24", "gray", "gray16le", "rgba64le", "grayf32le",
 
 
 def expected_plane(n, p, pl):
-    """Plane p of test-writer frame n: byte at plane offset i is (n + 7p + i) & 255; rows are
-    returned tight (bytewidth bytes), i = y * linesize + x."""
-    rows = []
-    for y in range(pl.height):
-        start = (n + 7 * p + y * pl.linesize) & 255
-        rows.append(helpers.pattern(start, 0, pl.bytewidth))
-    return b"".join(rows)
+    """Plane p of test-writer frame n, rows tight (bytewidth bytes): byte x of row y is
+    (n + 7p + y * bytewidth + x) & 255, whatever the linesize (its padding is not written)."""
+    return helpers.pattern(n, p, pl.bytewidth * pl.height)
 
 
 class CWriterPythonReader(helpers.BlockTest):

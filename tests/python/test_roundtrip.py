@@ -237,7 +237,7 @@ class RoundTrip(helpers.BlockTest):
             self.assertEqual(w.write(b"\5\6\7\10"), 0)       # not published
             with w.frame() as f:
                 self.assertFalse(f.in_shm)
-                f.planes[0][:] = b"zzzz"
+                f.buffers[0][:] = b"zzzz"
             f = r.read()
             self.assertEqual((f.number, f.data[0]), (1, b"\1\2\3\4"))   # last frame kept
             w.set_active(True)
@@ -249,13 +249,13 @@ class RoundTrip(helpers.BlockTest):
         with shmout.Writer(name, 3, 2, "rgb24", heartbeat=False) as w, shmout.Reader(name) as r:
             with w.frame(pts=3, tb=(1, 50)) as f:
                 self.assertEqual(f.number, 1)
-                f.planes[0][:] = bytes(range(18))
+                f.buffers[0][:] = bytes(range(18))
                 f.pts = 4
             g = r.read()
             self.assertEqual((g.number, g.pts, g.data[0]), (1, 4, bytes(range(18))))
             with self.assertRaises(KeyError):
                 with w.frame() as f:
-                    f.planes[0][:] = bytes(18)
+                    f.buffers[0][:] = bytes(18)
                     raise KeyError("abandoned")
             self.assertEqual(r.read().data[0], bytes(range(18)))   # still frame 1
             self.assertEqual(w.write(bytes(18)), 2)    # "begin again reuses the same number"
@@ -539,7 +539,7 @@ class RoundTrip(helpers.BlockTest):
             for i in (1, 2, 3):
                 w.write(bytes([i, i]))
             with w.frame() as f:                        # frame 4 takes frame 1's slot, stalls
-                f.planes[0][:] = b"\4\4"
+                f.buffers[0][:] = b"\4\4"
                 g = r.read_next()
                 self.assertEqual((g.number, g.data[0]), (2, b"\2\2"))
             with shmout.Reader(name, max_retries=50) as r2:
@@ -563,7 +563,7 @@ class RoundTrip(helpers.BlockTest):
                 finally:
                     R.S = saved
                 self.assertEqual((g.number, g.data[0]), (4, b"\4\4"))
-                ctx.f.planes[0][:] = b"\6\6"
+                ctx.f.buffers[0][:] = b"\6\6"
                 ctx.__exit__(None, None, None)
                 self.assertEqual([r2.read_next().number, r2.read_next().number], [5, 6])
 
