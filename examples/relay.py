@@ -2,16 +2,20 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 the shmout authors
 """relay.py: republish one shmout block under another name or memtype, frame by frame, with the
-Python module only (for instance to share a private camera block with every user), optionally
-processing each frame on the way (--invert: a negative image of 8-bit formats, alpha kept):
+Python module and numpy (for instance to share a private camera block with every user),
+optionally processing each frame on the way (--invert: a negative image of 8-bit formats,
+alpha kept):
 
     python3 examples/relay.py cam1 cam1-shared --to-memtype global
     python3 examples/relay.py cam1 cam1-negative --invert
 
-Each new frame of SOURCE is copied into DEST with its pts, time base and duration; DEST follows
-SOURCE's geometry (set_geometry) and its active toggle. When SOURCE's writer closes or dies the
-relay keeps DEST open, marked inactive, and resumes when a writer comes back; Ctrl-C closes
-DEST. Only formats of the protocol's table (§5) can be relayed.
+No frame is copied through Python's heap: each new frame of SOURCE is read in place (a
+FrameView) and written in place into DEST's next slot (Writer.frame), with its pts, time base
+and duration. A source frame the writer overwrote while it was being relayed is dropped, never
+published torn. SOURCE is found as a local or a global block (--from-memtype auto), whichever
+appears first. DEST follows SOURCE's geometry (set_geometry) and its active toggle. When
+SOURCE's writer closes or dies the relay keeps DEST open, marked inactive, and resumes when a
+writer comes back; Ctrl-C closes DEST. Only formats of the protocol's table (§5) can be relayed.
 """
 
 import argparse
@@ -23,23 +27,31 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
 import shmout  # noqa: E402
 
+try:
+    import numpy as np
+except ImportError:
+    sys.exit("relay: needs numpy (Debian: apt install python3-numpy; or pip install numpy)")
 
-INVERT = bytes(range(255, -1, -1))
+
 ALPHA_AT = {"rgba": 3, "bgra": 3, "argb": 0, "abgr": 0}
 EIGHT_BIT = {"rgba", "bgra", "argb", "abgr", "rgb0", "bgr0", "rgb24", "bgr24", "gray",
              "yuv420p", "yuv422p", "yuv444p", "nv12", "nv21"}
 
 
-def invert(frame):
-    """Every 8-bit sample v becomes 255 - v, except alpha (bytes.translate: no numpy needed)."""
-    planes = []
-    for p in frame.data:
-        out = bytearray(p.translate(INVERT))
-        if frame.pix_fmt_name in ALPHA_AT:
-            a = ALPHA_AT[frame.pix_fmt_name]
-            out[a::4] = p[a::4]
-        planes.append(bytes(out))
-    return planes
+class Torn(Exception):
+    """The source frame was overwritten while it was relayed: abandon the output frame."""
+
+
+def relay_frame(view, out, invert):
+    """Write the view's planes into the output frame's: a copy, or 255 - v except alpha."""
+    for src, dst in zip(view.planes, out.planes):
+        if invert:
+            np.subtract(255, src, out=dst)
+        else:
+            np.copyto(dst, src)
+    a = ALPHA_AT.get(view.pix_fmt_name)
+    if invert and a is not None:
+        out.planes[0][:, :, a] = view.planes[0][:, :, a]
 
 
 def main():
@@ -57,7 +69,10 @@ def main():
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    reader = shmout.Reader(args.source, args.from_memtype, timeout=args.timeout)
+    try:
+        reader = shmout.Reader(args.source, args.from_memtype, timeout=args.timeout)
+    except shmout.NotReadyError as e:
+        sys.exit("relay: %s" % e)
     # A closed or stale source ends a wait at once: keep waiting for its next writer.
     deadline = time.monotonic() + args.timeout
     first = None
@@ -66,33 +81,36 @@ def main():
         if left <= 0:
             sys.exit("relay: no frame from %r within %g s (its block is %s)"
                      % (args.source, args.timeout, reader.status))
-        if reader.wait(left):
-            first = reader.read()
+        first = reader.next_view(left)
     g = first.geometry
     if args.invert and g.pix_fmt_name not in EIGHT_BIT:
-        sys.exit("relay: --invert takes 8-bit formats (%s), not %s" % (", ".join(sorted(EIGHT_BIT)), g.pix_fmt_name))
+        sys.exit("relay: --invert takes 8-bit formats (%s), not %s"
+                 % (", ".join(sorted(EIGHT_BIT)), g.pix_fmt_name))
     writer = shmout.Writer(args.dest, g.width, g.height, g.pix_fmt_name, args.to_memtype,
                            slots=args.slots, dar=g.dar, sar=g.sar, color=g.color)
-    relayed = 0
+    relayed = dropped = 0
     try:
-        frame = first
+        view = first
         while True:
-            if frame is not None:
-                fg = frame.geometry
-                cur = writer.geometry
-                if (fg.width, fg.height, fg.pix_fmt) != (cur.width, cur.height, cur.pix_fmt) \
-                        or (fg.dar, fg.sar, fg.color) != (cur.dar, cur.sar, cur.color):
-                    writer.set_geometry(fg.width, fg.height, fg.pix_fmt_name, fg.dar, fg.sar,
-                                        fg.color)
-                tb = frame.time_base if frame.tb_den else None
-                data = invert(frame) if args.invert else list(frame.data)
-                if writer.write(data, pts=frame.pts, tb=tb,
-                                duration=frame.duration):
-                    relayed += 1
-            if reader.wait(0.5):
-                frame = reader.read()
-            else:
-                frame = None
+            if view is not None:
+                with view:
+                    fg, cur = view.geometry, writer.geometry
+                    if (fg.width, fg.height, fg.pix_fmt, fg.dar, fg.sar, fg.color) != \
+                            (cur.width, cur.height, cur.pix_fmt, cur.dar, cur.sar, cur.color):
+                        writer.set_geometry(fg.width, fg.height, fg.pix_fmt_name, fg.dar,
+                                            fg.sar, fg.color)
+                    try:
+                        with writer.frame(pts=view.pts,
+                                          tb=view.time_base if view.tb_den else None,
+                                          duration=view.duration) as out:
+                            if out.in_shm:
+                                relay_frame(view, out, args.invert)
+                                if not view.intact:
+                                    raise Torn()
+                        relayed += out.in_shm
+                    except Torn:
+                        dropped += 1
+            view = reader.next_view(0.5)
             live = reader.status == "active"
             if live != writer.active:
                 writer.set_active(live)
@@ -104,8 +122,8 @@ def main():
         writer.close()
         reader.close()
         if not args.quiet:
-            print("relay: %d frames relayed, %d skipped" % (relayed, reader.frames_skipped),
-                  file=sys.stderr)
+            print("relay: %d frames relayed, %d skipped, %d dropped torn"
+                  % (relayed, reader.frames_skipped, dropped), file=sys.stderr)
 
 
 if __name__ == "__main__":

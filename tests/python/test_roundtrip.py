@@ -686,6 +686,40 @@ class RoundTrip(helpers.BlockTest):
         self.assertEqual(relay.returncode, 0, err)
         self.assertEqual(r.status, "closed")
 
+    def test_relay_example_waits_for_a_local_source_and_inverts(self):
+        """Started before its source exists, the relay finds a local source (the default
+        memtype of ffmpeg and of Writer) created later, and --invert publishes 255 - v of
+        every colour byte, alpha kept, for frames written after it attached."""
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            self.skipTest("SKIPPED: numpy is not installed (the relay needs it)")
+        src, dst = self.name("isrc"), self.name("idst")
+        relay = subprocess.Popen([sys.executable, "-B",
+                                  os.path.join(helpers.TOP, "examples", "relay.py"), src, dst,
+                                  "--invert", "--quiet", "--timeout", "10"], env=PYENV,
+                                 stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1.0)             # the relay is waiting: neither memtype exists yet
+            self.assertIsNone(relay.poll(), "the relay gave up before its source existed")
+            data = bytes(range(7, 7 + 4 * 6 * 3))
+            want = bytes(v if i % 4 == 3 else 255 - v for i, v in enumerate(data))
+            with shmout.Writer(src, 6, 3, "rgba", heartbeat=False) as w:
+                w.write(data, pts=1)
+                r = shmout.Reader(dst, timeout=10)
+                self.addCleanup(r.close)
+                f = r.read() or r.next_frame(5)
+                self.assertEqual((f.data[0], f.pts), (want, 1))
+                w.write(data[::-1], pts=2)
+                f = r.next_frame(5)
+                self.assertEqual((f.data[0], f.pts),
+                                 (bytes(v if i % 4 == 3 else 255 - v
+                                        for i, v in enumerate(data[::-1])), 2))
+        finally:
+            relay.send_signal(signal.SIGTERM)
+            _, err = relay.communicate(timeout=10)
+        self.assertEqual(relay.returncode, 0, err)
+
     def test_to_numpy(self):
         try:
             import numpy  # noqa: F401
