@@ -37,6 +37,8 @@ def plane_array(np: Any, buf: Any, offset: int, plane: P.Plane, elem: Tuple[str,
     ch = elem[1]
     px = dtype.itemsize * ch
     pixels = plane.bytewidth // px
+    shape: Tuple[int, ...]
+    strides: Tuple[int, ...]
     if ch == 1:
         shape, strides = (plane.height, pixels), (plane.linesize, dtype.itemsize)
     else:

@@ -12,6 +12,7 @@ value that changes while it is checked cannot fool the checks (§16, "copy, then
 import re
 import struct
 from dataclasses import dataclass, field
+from typing import Optional, Tuple, Union
 
 # --- constants (§4, §6, §7, §21) ---------------------------------------------------------------
 # tests/libshmout/test_python_layout.py checks every value, offset and struct format of this
@@ -152,7 +153,7 @@ _NAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+\Z")
 _PIX_FMT_NAME_CHARS = re.compile(r"[a-z0-9_]+")
 
 
-def check_name(name):
+def check_name(name: str) -> str:
     """Raise ValueError naming the violated rule of §3 unless `name` is a valid block name."""
     if not isinstance(name, str):
         raise TypeError("block name must be a str, not %s" % type(name).__name__)
@@ -175,16 +176,16 @@ def check_name(name):
     return name
 
 
-def memtype_code(memtype):
+def memtype_code(memtype: Union[str, int]) -> int:
     if isinstance(memtype, int) and memtype in MEMTYPE_NAMES:
         return memtype
     try:
-        return MEMTYPES[memtype]
+        return MEMTYPES[memtype]     # type: ignore[index]  # anything else: ValueError
     except (KeyError, TypeError):
         raise ValueError("memtype must be 'local' or 'global', not %r" % (memtype,)) from None
 
 
-def base_name(name, memtype, uid):
+def base_name(name: str, memtype: Union[str, int], uid: int) -> str:
     """`<base>` of §3: the primary object name without its leading '/'."""
     check_name(name)
     if memtype_code(memtype) == MEMTYPE_LOCAL:
@@ -192,11 +193,11 @@ def base_name(name, memtype, uid):
     return "shmout.g.%s" % name
 
 
-def data_name(base, gen):
+def data_name(base: str, gen: int) -> str:
     return "%s@d%d" % (base, gen)
 
 
-def wait_name(base):
+def wait_name(base: str) -> str:
     return base + "@w"
 
 
@@ -278,7 +279,7 @@ PIX_FMT_CODES = {v[0]: k for k, v in PIX_FMTS.items()}
 PIX_FMT_OTHER = 1
 
 
-def pix_fmt_code(pix_fmt):
+def pix_fmt_code(pix_fmt: Union[str, int]) -> int:
     """Code of a pixel format given by FFmpeg name or code; ValueError if not in §5's table."""
     if isinstance(pix_fmt, int):
         if pix_fmt in PIX_FMTS:
@@ -320,13 +321,13 @@ class Geometry:
     pix_fmt: int
     pix_fmt_name: str
     frame_bytes: int
-    planes: tuple
-    dar: tuple = (0, 0)
-    sar: tuple = (0, 0)
+    planes: Tuple[Plane, ...]
+    dar: Tuple[int, int] = (0, 0)
+    sar: Tuple[int, int] = (0, 0)
     color: Color = field(default_factory=Color)
 
     @property
-    def nb_planes(self):
+    def nb_planes(self) -> int:
         return len(self.planes)
 
     def pack(self):
@@ -349,7 +350,9 @@ def _align(v, a):
     return (v + a - 1) // a * a
 
 
-def make_geometry(width, height, pix_fmt="rgba", dar=(0, 0), sar=(0, 0), color=None):
+def make_geometry(width: int, height: int, pix_fmt: Union[str, int] = "rgba",
+                  dar: Tuple[int, int] = (0, 0), sar: Tuple[int, int] = (0, 0),
+                  color: Optional["Color"] = None) -> "Geometry":
     """Geometry of a tightly packed frame (linesize = bytewidth, planes on 64-byte offsets)."""
     code = pix_fmt_code(pix_fmt)
     for what, v in (("width", width), ("height", height)):
@@ -362,8 +365,8 @@ def make_geometry(width, height, pix_fmt="rgba", dar=(0, 0), sar=(0, 0), color=N
         pos = _align(pos, PLANE_ALIGN)
         planes.append(Plane(pos, bw, bw, rows))
         pos += bw * rows
-    return Geometry(width, height, code, name, pos, tuple(planes), tuple(dar), tuple(sar),
-                    color or Color())
+    return Geometry(width, height, code, name, pos, tuple(planes), (dar[0], dar[1]),
+                    (sar[0], sar[1]), color or Color())
 
 
 def _cstring(raw, what):

@@ -16,7 +16,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterator, Optional, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from . import _arrays as A
 from . import _protocol as P
@@ -63,15 +63,15 @@ class BlockInfo:
 
     # geometry is None while the announced geometry is unavailable (§14): 0, 0, ""
     @property
-    def width(self):
+    def width(self) -> int:
         return self.geometry.width if self.geometry else 0
 
     @property
-    def height(self):
+    def height(self) -> int:
         return self.geometry.height if self.geometry else 0
 
     @property
-    def pix_fmt_name(self):
+    def pix_fmt_name(self) -> str:
         return self.geometry.pix_fmt_name if self.geometry else ""
 
 
@@ -94,13 +94,33 @@ class _FrameMeta:
         self.geometry_gen = meta.geometry_gen
         self.geometry = geometry
 
-    width = property(lambda self: self.geometry.width)
-    height = property(lambda self: self.geometry.height)
-    pix_fmt = property(lambda self: self.geometry.pix_fmt)
-    pix_fmt_name = property(lambda self: self.geometry.pix_fmt_name)
-    dar = property(lambda self: self.geometry.dar)
-    sar = property(lambda self: self.geometry.sar)
-    color = property(lambda self: self.geometry.color)
+    @property
+    def width(self) -> int:
+        return self.geometry.width
+
+    @property
+    def height(self) -> int:
+        return self.geometry.height
+
+    @property
+    def pix_fmt(self) -> int:
+        return self.geometry.pix_fmt
+
+    @property
+    def pix_fmt_name(self) -> str:
+        return self.geometry.pix_fmt_name
+
+    @property
+    def dar(self) -> Tuple[int, int]:
+        return self.geometry.dar
+
+    @property
+    def sar(self) -> Tuple[int, int]:
+        return self.geometry.sar
+
+    @property
+    def color(self) -> P.Color:
+        return self.geometry.color
 
     @property
     def time_base(self) -> Tuple[int, int]:
@@ -126,7 +146,9 @@ class Frame(_FrameMeta):
         super().__init__(meta, geometry, session)
         self.data = tuple(data)
 
-    planes = property(lambda self: self.geometry.planes)
+    @property
+    def planes(self) -> Tuple[P.Plane, ...]:
+        return self.geometry.planes
 
     def plane(self, p: int) -> bytes:
         return self.data[p]
@@ -199,30 +221,31 @@ class FrameView(_FrameMeta):
                  seq_addr: int, s1: int, strict: bool) -> None:
         super().__init__(meta, geometry, seg.hdr.session)
         self._reader = reader
-        self._mv = memoryview(seg.map.mm)     # pins the mapping while the view is open
+        self._mv: Optional[memoryview] = memoryview(seg.map.mm)   # pins the mapping
         self._base = seg.hdr.data_area(self.number % seg.hdr.slot_count)
         self._seq, self._s1, self._strict = seq_addr, s1, strict
-        self._buffers = self._planes = self._intact = None
+        self._buffers: Optional[Tuple[memoryview, ...]] = None
+        self._planes: Optional[Tuple[Any, ...]] = None
+        self._intact: Optional[bool] = None
 
     @property
     def buffers(self) -> Tuple[memoryview, ...]:
         if self._buffers is None:
-            self._check_open()
-            b = self._base
-            self._buffers = tuple(self._mv[b + pl.offset:b + pl.offset + pl.linesize * pl.height]
+            mv, b = self._open_mv(), self._base
+            self._buffers = tuple(mv[b + pl.offset:b + pl.offset + pl.linesize * pl.height]
                                   for pl in self.geometry.planes)
         return self._buffers
 
     @property
     def planes(self) -> Tuple[Any, ...]:
         if self._planes is None:
-            self._check_open()
-            self._planes = A.plane_arrays(self._mv, self._base, self.geometry)
+            self._planes = A.plane_arrays(self._open_mv(), self._base, self.geometry)
         return self._planes
 
-    def _check_open(self) -> None:
+    def _open_mv(self) -> memoryview:
         if self._mv is None:
             raise ValueError("frame view #%d is closed" % self.number)
+        return self._mv
 
     @property
     def closed(self) -> bool:
@@ -329,8 +352,9 @@ class Reader(S.Closeable):
     the writer touched the slot), ``torn_views`` (FrameViews closed with ``intact`` False).
     """
 
-    def __init__(self, name, memtype="local", timeout=None, *, max_retries=MAX_RETRIES,
-                 lossless=False, _probe=False):
+    def __init__(self, name: str, memtype: str = "local", timeout: Optional[float] = None, *,
+                 max_retries: int = MAX_RETRIES, lossless: bool = False,
+                 _probe: bool = False) -> None:
         P.check_name(name)
         self.name = name
         self._uid = os.geteuid()
@@ -493,7 +517,7 @@ class Reader(S.Closeable):
             if d is not None:
                 os.close(d)
 
-    def close(self):
+    def close(self) -> None:
         """Leave the registration, unmap everything and release the reader lock."""
         self._detach()
         self._close_notify()
@@ -528,7 +552,7 @@ class Reader(S.Closeable):
         raw = prim.copy(0, P.HEADER_SIZE)
         return P.parse_header(raw, prim.size, g, geometry_unavailable=g is None)
 
-    def header(self):
+    def header(self) -> P.Header:
         """The validated primary header (a private copy)."""
         self._check_open()
         h = self._read_header(self._prim)
@@ -595,13 +619,13 @@ class Reader(S.Closeable):
         return status
 
     @property
-    def status(self):
+    def status(self) -> str:
         """"active", "inactive", "starting", "closed" or "stale" (writer died), §13."""
         self._check_open()
         return self._maybe_reattach(self._status_now())
 
     @property
-    def alive(self):
+    def alive(self) -> bool:
         return self.status in _LIVE
 
     # -- data object (§10 "Follow the data object") -------------------------------------------
@@ -674,7 +698,7 @@ class Reader(S.Closeable):
         return self._wait_map.addr + P.OFF_READERS + P.READER_SLOT_SIZE * self._entry
 
     @property
-    def registered(self):
+    def registered(self) -> Optional[str]:
         """How the writer knows this reader now (§21): "lossless", "every" or None (not
         registered: only newest-frame reads so far, or the writer cannot honour a
         registration). Right after an eviction, until the next read, it is "every"."""
@@ -817,11 +841,11 @@ class Reader(S.Closeable):
 
     # -- frames ---------------------------------------------------------------------------------
     @property
-    def last_frame_number(self):
+    def last_frame_number(self) -> int:
         """Number of the last frame read() returned in this session (0: none)."""
         return self._last
 
-    def read(self):
+    def read(self) -> Optional[Frame]:
         """Copy out the newest complete frame (§10), or None if the block has none yet. A
         lossless reader returns the next frame instead, as read_next.
 
@@ -834,7 +858,7 @@ class Reader(S.Closeable):
         may race with the writer and are only kept if seq is unchanged afterwards."""
         return self._read(every=False)
 
-    def read_next(self):
+    def read_next(self) -> Optional[Frame]:
         """Copy out the frame after the last one returned (§10 "Reading every frame"), or None
         if there is no newer frame. Frames the writer overwrote before they could be read are
         counted in ``frames_skipped``; a reader that returned nothing yet starts at the oldest
@@ -952,7 +976,7 @@ class Reader(S.Closeable):
             return None
         return Frame(meta, geo, data, h.session)
 
-    def wait(self, timeout=None):
+    def wait(self, timeout: Optional[float] = None) -> bool:
         """Wait until a frame newer than the last one read() returned exists (§12). Returns
         True, or False when `timeout` seconds (None = forever) passed or, at once, the first
         time the writer is seen gone (closed or stale, within one wait slice of its death) with
@@ -1000,7 +1024,8 @@ class Reader(S.Closeable):
                 self._poll()
                 return self._has_new()
 
-    def next_frame(self, timeout=None, every=False):
+    def next_frame(self, timeout: Optional[float] = None,
+                   every: bool = False) -> Optional[Frame]:
         """wait() then read() (or read_next() with `every`, or when lossless): the next new
         frame, or None on timeout or when the writer is first seen gone (§12)."""
         while self.wait(timeout):
@@ -1009,7 +1034,8 @@ class Reader(S.Closeable):
                 return f
         return None
 
-    def frames(self, timeout=None, every=False):
+    def frames(self, timeout: Optional[float] = None,
+               every: bool = False) -> Iterator[Frame]:
         """Iterate over new frames (the newest each time, or every frame with `every`) until
         no new frame comes within `timeout` seconds, or the writer closes or dies (after its
         last frames, §13)."""
@@ -1075,7 +1101,7 @@ class Reader(S.Closeable):
             self._ack(v.number, v.session)
 
     # -- info -----------------------------------------------------------------------------------
-    def info(self):
+    def info(self) -> BlockInfo:
         """A BlockInfo snapshot of the block (header, status, data object, readers)."""
         status = self.status
         self._follow()
@@ -1097,18 +1123,18 @@ class Reader(S.Closeable):
             reader_slots=h.reader_slots, lossless_timeout_ms=h.lossless_timeout_ms)
 
 
-def inspect(name, memtype="local"):
+def inspect(name: str, memtype: str = "local") -> BlockInfo:
     """BlockInfo of one block without attaching as a reader (no reader lock, no wait object)."""
     with Reader(name, memtype, _probe=True) as r:
         return r.info()
 
 
-def list_blocks():
+def list_blocks() -> List[BlockInfo]:
     """BlockInfo of every block this user can see: its local blocks and all global ones
     (blocks that cannot be read or validated are left out)."""
     uid = os.geteuid()
     local_prefix = "shmout.u%d." % uid
-    out = []
+    out: List[BlockInfo] = []
     try:
         names = sorted(os.listdir(S.SHM_DIR))
     except OSError:

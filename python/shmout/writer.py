@@ -403,34 +403,34 @@ class Writer(S.Closeable):
 
     # -- properties --------------------------------------------------------------------------------
     @property
-    def frame_number(self):
+    def frame_number(self) -> int:
         """Number of the last published frame (0: none yet)."""
         return self._n
 
     @property
-    def slots(self):
+    def slots(self) -> int:
         return self._data.slots
 
     @property
-    def capacity(self):
+    def capacity(self) -> int:
         return self._data.capacity
 
     @property
-    def segment_gen(self):
+    def segment_gen(self) -> int:
         return self._data.gen
 
     @property
-    def active(self):
+    def active(self) -> bool:
         self._check()
         return bool(S.load32(self._prim.addr + P.OFF_CONTROL) & P.CONTROL_ACTIVE)
 
     @property
-    def lossless_timeout(self):
+    def lossless_timeout(self) -> float:
         """The bound of a lossless wait per frame, in seconds (§21)."""
         return self._lossless_ms / 1000
 
     @property
-    def stats(self):
+    def stats(self) -> WriterStats:
         """A WriterStats snapshot."""
         return WriterStats(self._n, self._lossless_waits, self._lossless_wait_ns,
                            self._evictions, self._reclaimed, self._slowest, self._registered)
@@ -596,7 +596,7 @@ class Writer(S.Closeable):
             S.store32(ww, 0)                                         # seq_cst
             self._lossless_wait_ns += S.monotonic_ns() - t0
 
-    def wait_readers(self, count, timeout=None):
+    def wait_readers(self, count: int, timeout: Optional[float] = None) -> int:
         """Wait until at least `count` readers are attached to the block (readers of any mode,
         libshmout's and this module's: the OFD read locks on byte 1 of the primary object in
         /proc/locks, as ``BlockInfo.readers``), at most `timeout` seconds (None: forever).
@@ -643,7 +643,8 @@ class Writer(S.Closeable):
             if len(tb) != 2 or not all(-(1 << 31) <= v < (1 << 31) for v in tb):
                 raise ValueError("tb must be (num, den) of 32-bit integers")
 
-    def frame(self, pts=None, tb=(1, 30), duration=0):
+    def frame(self, pts: Optional[int] = None, tb: Optional[Tuple[int, int]] = (1, 30),
+              duration: int = 0) -> "_FrameContext":
         """Context manager writing the next frame in place:
 
             with w.frame(pts=i) as f:
@@ -653,7 +654,8 @@ class Writer(S.Closeable):
         inactive (§15) the planes are private scratch buffers and nothing is published."""
         return _FrameContext(self, pts, tb, duration)
 
-    def write(self, data, pts=None, tb=(1, 30), duration=0):
+    def write(self, data: Union[Any, Sequence[Any]], pts: Optional[int] = None,
+              tb: Optional[Tuple[int, int]] = (1, 30), duration: int = 0) -> int:
         """Publish one frame. `data`: one bytes-like object with all planes packed tightly
         (the ``ffmpeg -f rawvideo`` layout, ``bytewidth * height`` bytes per plane), or a
         sequence with one bytes-like object per plane. `pts` in time base `tb` (None =
@@ -691,7 +693,7 @@ class Writer(S.Closeable):
         return f.number
 
     # -- control, hints, heartbeat -----------------------------------------------------------------
-    def set_active(self, active):
+    def set_active(self, active: bool) -> None:
         """Flip the ACTIVE bit (§15) and wake readers."""
         with self._lock:
             self._check()
@@ -702,7 +704,8 @@ class Writer(S.Closeable):
                 S.fetch_and32(a, ~P.CONTROL_ACTIVE & 0xFFFFFFFF)
             self._wake(always=True)
 
-    def set_hints(self, fill_mode=None, smoothness=None):
+    def set_hints(self, fill_mode: Optional[int] = None,
+                  smoothness: Optional[int] = None) -> None:
         with self._lock:
             self._check()
             if fill_mode is not None:
@@ -710,7 +713,7 @@ class Writer(S.Closeable):
             if smoothness is not None:
                 S.store32(self._prim.addr + P.OFF_SMOOTHNESS, smoothness)
 
-    def heartbeat(self):
+    def heartbeat(self) -> None:
         """Refresh heartbeat_ns (§13); call about once per second when not publishing."""
         with self._lock:
             if not self._closed:
@@ -725,7 +728,10 @@ class Writer(S.Closeable):
                     self.heartbeat()
 
     # -- geometry changes (§14) --------------------------------------------------------------------
-    def set_geometry(self, width, height, pix_fmt=None, dar=None, sar=None, color=None):
+    def set_geometry(self, width: int, height: int, pix_fmt: Union[str, int, None] = None,
+                     dar: Optional[Tuple[int, int]] = None,
+                     sar: Optional[Tuple[int, int]] = None,
+                     color: Optional[P.Color] = None) -> bool:
         """Change the geometry of the frames published from now on (§14). Returns True if a
         new data object had to be created."""
         with self._lock:
@@ -765,7 +771,7 @@ class Writer(S.Closeable):
             return True
 
     # -- close (§9 "Close") ------------------------------------------------------------------------
-    def close(self):
+    def close(self) -> None:
         """state = CLOSED, wake readers, unlink the data object, unmap, release the lock.
         The primary and wait objects stay so readers follow the next writer (§9)."""
         with self._lock:
@@ -819,7 +825,7 @@ class _FrameContext:
         self.w, self.pts, self.tb, self.duration = writer, pts, tb, duration
         self.f = None
 
-    def __enter__(self):
+    def __enter__(self) -> WriterFrame:
         w = self.w
         w._lock.acquire()
         try:
@@ -845,7 +851,7 @@ class _FrameContext:
             raise
         return self.f
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         w, f = self.w, self.f
         try:
             f._release()
@@ -855,10 +861,9 @@ class _FrameContext:
                 w._publish(f.number, self.slot, f.pts, f.duration, f.tb)
         finally:
             w._lock.release()
-        return False
 
 
-def remove(name, memtype="local", force=False):
+def remove(name: str, memtype: str = "local", force: bool = False) -> bool:
     """Remove a block's objects (like ``shmout rm``): refused (BusyError) while a writer is
     alive unless `force`. Returns True if the primary object existed."""
     P.check_name(name)
