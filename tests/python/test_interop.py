@@ -299,6 +299,29 @@ class PythonWriterFFmpeg(helpers.BlockTest):
     def test_rgba(self):
         self.run_shmin("rgba", 32, 18)
 
+    def test_default_aspect_is_square_pixels(self):
+        """A default Writer's block reads in ffmpeg as SAR 1:1 with the size's DAR, without
+        "ignoring invalid SAR"; a given sar gives the DAR that follows from it."""
+        for kw, want in (({}, "SAR 1:1 DAR 16:9"), ({"sar": (4, 3)}, "SAR 4:3 DAR 64:27")):
+            with self.subTest(**kw):
+                name = self.name("sar")
+                with shmout.Writer(name, 32, 18, "rgba", heartbeat=False, **kw) as w:
+                    p = subprocess.Popen([FFMPEG, "-hide_banner", "-nostdin", "-f", "shmin",
+                                          "-timeout", "10", "-i", name, "-frames:v", "1",
+                                          "-f", "null", "-"], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, text=True)
+                    try:
+                        while p.poll() is None:
+                            w.write(bytes(32 * 18 * 4))
+                            time.sleep(0.05)
+                    finally:
+                        if p.poll() is None:
+                            p.kill()
+                        err = p.communicate()[1]
+                self.assertEqual(p.returncode, 0, err)
+                self.assertNotIn("invalid SAR", err)
+                self.assertIn(want, err)
+
     def test_gray16le(self):
         self.run_shmin("gray16le", 15, 7, 3)
 

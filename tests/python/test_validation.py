@@ -9,6 +9,7 @@ a random-mutation fuzz pass."""
 import os
 import random
 import struct
+import sys
 import time
 import unittest
 
@@ -374,6 +375,51 @@ class Corruption(helpers.BlockTest):
                 outcomes.add(type(e).__name__)
             helpers.cleanup(name)
         self.assertIn("ProtocolError", outcomes)
+
+
+ENOSPC_PROG = r"""
+import errno, os, sys
+sys.path.insert(0, %r)
+import shmout
+def full(call):
+    try:
+        call()
+    except OSError as e:
+        assert e.errno == errno.ENOSPC, e
+        print(e.strerror)
+    else:
+        print("no error")
+full(lambda: shmout.Writer("big", 1280, 720, "rgba"))
+print(sorted(os.listdir("/dev/shm")))
+with shmout.Writer("small", 64, 64, "rgba") as w:
+    full(lambda: w.set_geometry(1280, 720))
+    print(w.write(bytes(64 * 64 * 4)), w.geometry.width)
+"""
+
+
+class FullShm(unittest.TestCase):
+    def test_enospc_names_block_bytes_and_fix(self):
+        """A full /dev/shm (a private 2 MiB tmpfs: needs root): opening and growing fail with
+        ENOSPC and a message naming the block, the bytes needed and the fix, as libshmout's;
+        a failed open leaves nothing behind; a failed growth leaves the writer working."""
+        if os.geteuid() != 0 or helpers.run(["unshare", "-m", "true"]).returncode:
+            self.skipTest("SKIPPED: a full /dev/shm needs root for a private tmpfs")
+        prog = ENOSPC_PROG % os.path.join(helpers.TOP, "python")
+        q = helpers.run(["unshare", "-m", "sh", "-c",
+                         'mount --make-rprivate / && mount -t tmpfs -o size=2m t /dev/shm && '
+                         'exec "$0" -c "$1"', sys.executable, prog])
+        self.assertEqual(q.returncode, 0, q.stderr)
+        lines = q.stdout.splitlines()
+        self.assertEqual(len(lines), 4, q.stdout)
+        # 3 slots of 1280x720 rgba: the data object's size, as the writer lays it out
+        size = shmout.make_geometry(1280, 720, "rgba").frame_bytes * 3
+        for ln, name in ((lines[0], "big"), (lines[2], "small")):
+            self.assertRegex(ln, r"^/dev/shm is full: (\d+) bytes needed for block '%s'"
+                             r", \d+ free \(ENOSPC\); free space in /dev/shm .*enlarge it"
+                             % name)
+            self.assertGreaterEqual(int(ln.split()[3]), size)
+        self.assertEqual(lines[1], "[]")
+        self.assertEqual(lines[3], "1 64")
 
 
 class ParseUnits(unittest.TestCase):
