@@ -38,10 +38,6 @@ EIGHT_BIT = {"rgba", "bgra", "argb", "abgr", "rgb0", "bgr0", "rgb24", "bgr24", "
              "yuv420p", "yuv422p", "yuv444p", "nv12", "nv21"}
 
 
-class Torn(Exception):
-    """The source frame was overwritten while it was relayed: abandon the output frame."""
-
-
 def relay_frame(view, out, invert):
     """Write the view's planes into the output frame's: a copy, or 255 - v except alpha."""
     for src, dst in zip(view.planes, out.planes):
@@ -99,17 +95,14 @@ def main():
                             (cur.width, cur.height, cur.pix_fmt, cur.dar, cur.sar, cur.color):
                         writer.set_geometry(fg.width, fg.height, fg.pix_fmt_name, fg.dar,
                                             fg.sar, fg.color)
-                    try:
-                        with writer.frame(pts=view.pts,
-                                          tb=view.time_base if view.tb_den else None,
-                                          duration=view.duration) as out:
-                            if out.in_shm:
-                                relay_frame(view, out, args.invert)
-                                if not view.intact:
-                                    raise Torn()
-                        relayed += out.in_shm
-                    except Torn:
-                        dropped += 1
+                    with writer.frame(pts=view.pts, tb=view.time_base if view.tb_den else None,
+                                      duration=view.duration) as out:
+                        if out.in_shm:
+                            relay_frame(view, out, args.invert)
+                            if not view.intact:     # lapped while relayed: never published
+                                out.abandon()
+                    relayed += out.in_shm and not out.abandoned
+                    dropped += out.abandoned
             view = reader.next_view(0.5)
             live = reader.status == "active"
             if live != writer.active:

@@ -180,7 +180,8 @@ class WriterFrame:
     (``linesize * height`` bytes, rows ``linesize`` apart), numpy or not. Set
     ``pts``/``duration``/``tb`` before the block ends to change them.
 
-    When the block ends the arrays handed out become read-only and the memoryviews are
+    ``abandon()`` drops the frame instead of publishing it, as an exception leaving the block
+    does. When the block ends the arrays handed out become read-only and the memoryviews are
     released: a frame is never changed after it is published (readers could not tell)."""
 
     def __init__(self, number: int, geometry: P.Geometry, buffers: List[memoryview],
@@ -190,6 +191,7 @@ class WriterFrame:
         self.pts, self.duration, self.tb = pts, duration, tb
         self.in_shm = in_shm    # False while the block is inactive: private scratch buffers
         self._planes = None
+        self.abandoned = False
 
     @property
     def planes(self) -> Tuple[Any, ...]:
@@ -201,6 +203,11 @@ class WriterFrame:
                                  zip(self.buffers, self.geometry.planes,
                                      A.elements(self.geometry)))
         return self._planes
+
+    def abandon(self) -> None:
+        """Do not publish this frame: when the block ends it is dropped, as on an exception
+        (nothing of it is visible to readers; the next frame takes its number)."""
+        self.abandoned = True
 
     def _release(self) -> None:
         for a in self._planes or ():
@@ -856,7 +863,7 @@ class _FrameContext:
         try:
             f._release()
             w._in_frame = False
-            if exc_type is None and f.in_shm:
+            if exc_type is None and f.in_shm and not f.abandoned:
                 w._check_args(f.pts, f.duration, f.tb)
                 w._publish(f.number, self.slot, f.pts, f.duration, f.tb)
         finally:

@@ -241,7 +241,7 @@ class WriterFrames(helpers.BlockTest):
                 np.subtract(255, src, out=f.planes[0])
             self.assertEqual(r.read().data[0], (255 - src).tobytes())
 
-    def test_exception_abandons_the_frame(self):
+    def test_exception_or_abandon_drops_the_frame(self):
         name = self.name("ab")
         with shmout.Writer(name, 4, 4, "gray") as w, shmout.Reader(name) as r:
             w.write(bytes([1]) * 16)
@@ -254,6 +254,10 @@ class WriterFrames(helpers.BlockTest):
             c = r.read()
             self.assertEqual((c.number, c.data[0]), (1, bytes([1]) * 16))
             self.assertIsNone(r.read_next())        # nothing after frame 1
+            with w.frame() as f:
+                f.planes[0][...] = 4
+                f.abandon()
+            self.assertEqual((w.frame_number, r.info().latest_frame), (1, 1))
             self.assertEqual(w.write(bytes([3]) * 16), 2)
             self.assertEqual(r.read().data[0], bytes([3]) * 16)
 
