@@ -13,10 +13,21 @@ import unittest
 import uuid
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.join(TOP, "python"))
+# SHMOUT_PY_INSTALLED=1: test the installed package (pip install ./python) instead of the
+# tree's python/ (test_packaging.py runs the suite that way in a fresh venv).
+INSTALLED = os.environ.get("SHMOUT_PY_INSTALLED", "") not in ("", "0")
+if not INSTALLED:
+    sys.path.insert(0, os.path.join(TOP, "python"))
 
 import shmout                      # noqa: E402
 from shmout import _sys as S       # noqa: E402
+
+if INSTALLED:
+    _tree = os.path.realpath(os.path.join(TOP, "python")) + os.sep
+    if os.path.realpath(shmout.__file__).startswith(_tree):
+        raise ImportError("SHMOUT_PY_INSTALLED=1 but shmout was imported from the tree: %s "
+                          "(unset PYTHONPATH, install it with pip install ./python)"
+                          % shmout.__file__)
 
 B = os.environ.get("B", os.path.join(TOP, "build"))
 SHMOUT_TOOL = os.environ.get("SHMOUT_TOOL", os.path.join(B, "bin", "shmout"))
