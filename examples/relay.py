@@ -104,7 +104,9 @@ def main():
                     relayed += out.in_shm and not out.abandoned
                     dropped += out.abandoned
             view = reader.next_view(0.5)
-            live = reader.status == "active"
+            # a frame in hand was published by an active writer, even one that has closed or
+            # gone inactive since: DEST goes inactive only when no frame is left
+            live = view is not None or reader.status == "active"
             if live != writer.active:
                 writer.set_active(live)
                 if not args.quiet:

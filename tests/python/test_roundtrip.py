@@ -689,7 +689,8 @@ class RoundTrip(helpers.BlockTest):
     def test_relay_example_waits_for_a_local_source_and_inverts(self):
         """Started before its source exists, the relay finds a local source (the default
         memtype of ffmpeg and of Writer) created later, and --invert publishes 255 - v of
-        every colour byte, alpha kept, for frames written after it attached."""
+        every colour byte, alpha kept, for frames written after it attached, up to the last
+        one before the source closes."""
         try:
             import numpy  # noqa: F401
         except ImportError:
@@ -715,6 +716,9 @@ class RoundTrip(helpers.BlockTest):
                 self.assertEqual((f.data[0], f.pts),
                                  (bytes(v if i % 4 == 3 else 255 - v
                                         for i, v in enumerate(data[::-1])), 2))
+                w.write(data, pts=3)        # the source's last frame, closed at once:
+            f = r.next_frame(5)             # still relayed, not lost to the close
+            self.assertEqual((f.data[0], f.pts) if f else None, (want, 3))
         finally:
             relay.send_signal(signal.SIGTERM)
             _, err = relay.communicate(timeout=10)
