@@ -31,7 +31,7 @@ from ._protocol import (ProtocolError, Error, BusyError, NotReadyError, Overwrit
                         make_geometry,
                         PIX_FMTS, PIX_FMT_CODES, pix_fmt_code, base_name,
                         VERSION_MAJOR, VERSION_MINOR)
-from .reader import Reader, Frame, FrameView, BlockInfo, list_blocks, inspect
+from .reader import Reader, Frame, FrameView, BlockInfo, list_blocks, inspect, probe
 from .writer import Writer, WriterFrame, WriterStats, remove
 from ._version import __version__
 
@@ -39,6 +39,6 @@ PROTOCOL_VERSION = (VERSION_MAJOR, VERSION_MINOR)
 
 __all__ = ["Reader", "Writer", "Frame", "FrameView", "WriterFrame", "WriterStats", "BlockInfo", "Geometry",
            "Plane", "Color", "Header", "Segment", "Meta", "ReaderSlot", "ProtocolError",
-           "Error", "BusyError", "NotReadyError", "OverwrittenError", "list_blocks", "inspect",
+           "Error", "BusyError", "NotReadyError", "OverwrittenError", "list_blocks", "inspect", "probe",
            "remove", "check_name", "make_geometry", "pix_fmt_code", "base_name", "PIX_FMTS",
            "PIX_FMT_CODES", "PROTOCOL_VERSION"]

@@ -49,10 +49,11 @@ REG_FREE, REG_EVERY, REG_LOSSLESS = 0, 1, 2     # entry state; other values are 
 REG_NAMES = {REG_EVERY: "every", REG_LOSSLESS: "lossless"}
 
 # Names by value, as libshmout's shmout_*_name() give them (§13, §15). STATUS_NAMES is indexed
-# by C's enum shmout_block_status; "corrupt" is only in C's listing (list_blocks() leaves a block
-# out whose header fails validation).
+# by C's enum shmout_block_status; "corrupt" is only in listings (C's, and list_blocks() with
+# include_invalid; without it a block whose header fails validation is left out).
 STATUS_NAMES = ("active", "inactive", "closed", "stale", "starting", "corrupt")
-STATUS_ACTIVE, STATUS_INACTIVE, STATUS_CLOSED, STATUS_STALE, STATUS_STARTING = STATUS_NAMES[:5]
+(STATUS_ACTIVE, STATUS_INACTIVE, STATUS_CLOSED, STATUS_STALE, STATUS_STARTING,
+ STATUS_CORRUPT) = STATUS_NAMES
 FILL_MODES = ("fill", "fithorizontal", "fitvertical", "best", "outside", "native")
 SMOOTHNESS = ("nearest", "linear", "mipmap")
 
@@ -147,32 +148,46 @@ class OverwrittenError(Error):
 
 
 # --- names (§3) ----------------------------------------------------------------------------------
-_NAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+\Z")
+_NAME_CHARS = re.compile(rb"[A-Za-z0-9_.\-]*\Z")
 
 
 _PIX_FMT_NAME_CHARS = re.compile(r"[a-z0-9_]+")
+
+# check_name's wording of each rule, in the order it reports them
+_NAME_RULES = {
+    "ascii": "only ASCII letters, digits, '_', '-' and '.' are allowed",
+    "empty": "must be 1 to 63 bytes long (is {len})",
+    "long": "must be 1 to 63 bytes long (is {len})",
+    "chars": "only letters A-Z a-z, digits 0-9, '_', '-' and '.' are allowed",
+    "first": "the first character must be a letter or a digit",
+    "dots": "'..' is not allowed anywhere",
+}
+
+
+def name_faults(name: str) -> Tuple[str, ...]:
+    """The rules of §3 that the str `name` breaks, by key, in the order of ``_NAME_RULES``
+    (empty: a valid name): "ascii" (not ASCII), "empty", "long" (more than 63 bytes), "chars"
+    (a byte other than A-Z a-z 0-9 _ - .), "first" (it does not start with a letter or digit),
+    "dots" (it contains ".."). Each caller reports the first in its own order: check_name, or
+    the command line in libshmout's (shmout_name_validate)."""
+    try:
+        raw = name.encode("utf-8", "surrogateescape")   # the bytes of an os.fsdecode'd name
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogatepass")
+    broken = {"ascii": not raw.isascii(), "empty": not raw, "long": len(raw) > 63,
+              "chars": not _NAME_CHARS.match(raw), "first": not raw[:1].isalnum(),
+              "dots": b".." in raw}
+    return tuple(k for k in _NAME_RULES if broken[k])
 
 
 def check_name(name: str) -> str:
     """Raise ValueError naming the violated rule of §3 unless `name` is a valid block name."""
     if not isinstance(name, str):
         raise TypeError("block name must be a str, not %s" % type(name).__name__)
-    try:
-        raw = name.encode("ascii")
-    except UnicodeEncodeError:
-        raise ValueError("invalid block name %r: only ASCII letters, digits, '_', '-' and '.' "
-                         "are allowed" % name) from None
-    if not 1 <= len(raw) <= 63:
-        raise ValueError("invalid block name %r: must be 1 to 63 bytes long (is %d)"
-                         % (name, len(raw)))
-    if not _NAME_CHARS.match(name):
-        raise ValueError("invalid block name %r: only letters A-Z a-z, digits 0-9, '_', '-' "
-                         "and '.' are allowed" % name)
-    if not name[0].isalnum():
-        raise ValueError("invalid block name %r: the first character must be a letter or a "
-                         "digit" % name)
-    if ".." in name:
-        raise ValueError("invalid block name %r: '..' is not allowed anywhere" % name)
+    faults = name_faults(name)
+    if faults:
+        raise ValueError("invalid block name %r: %s"
+                         % (name, _NAME_RULES[faults[0]].format(len=len(name))))
     return name
 
 

@@ -33,33 +33,43 @@ _GONE = (P.STATUS_CLOSED, P.STATUS_STALE)                          # the end of 
 
 @dataclass(frozen=True)
 class BlockInfo:
-    """Everything the primary header and the data object tell about a block (``shmout info``)."""
+    """Everything the primary header and the data object tell about a block (``shmout info``).
+
+    ``readers`` is -1 where readers cannot be counted (no /proc/locks, §13). ``latest_frame_ns``
+    is the writer's CLOCK_MONOTONIC time of the newest frame (its slot descriptor's
+    ``monotonic_ns``, §6), 0 when there is none or it could not be read intact.
+
+    ``probe`` and ``list_blocks(include_invalid=True)`` also describe blocks without a header
+    yet (status "starting" or "stale", §13) and, in the listing, blocks that fail validation
+    (status "corrupt"): every field after ``status`` is then at its default (readers -1 for a
+    corrupt block)."""
     name: str
     memtype: str
     object: str
     status: str
-    alive: bool
-    owner_pid: int
-    owner_uid: int
-    owner_starttime: int
-    session: int
-    active: bool
-    control: int
-    state: int
-    fill_mode: str
-    smoothness: str
-    fps: float
-    heartbeat_ns: int
-    created_ns: int
-    segment_gen: int
-    geometry_gen: int
-    geometry: P.Geometry
-    slots: int
-    capacity: int
-    latest_frame: int
-    readers: int
+    alive: bool = False
+    owner_pid: int = 0
+    owner_uid: int = 0
+    owner_starttime: int = 0
+    session: int = 0
+    active: bool = False
+    control: int = 0
+    state: int = 0
+    fill_mode: str = "fill"
+    smoothness: str = "nearest"
+    fps: float = 0.0
+    heartbeat_ns: int = 0
+    created_ns: int = 0
+    segment_gen: int = 0
+    geometry_gen: int = 0
+    geometry: Optional[P.Geometry] = None
+    slots: int = 0
+    capacity: int = 0
+    latest_frame: int = 0
+    readers: int = -1
     reader_slots: int = 0           # 1.1 (§21): registration entries the writer honours
     lossless_timeout_ms: int = 0    # 1.1: the writer's bound of a lossless wait per frame
+    latest_frame_ns: int = 0
 
     # geometry is None while the announced geometry is unavailable (§14): 0, 0, ""
     @property
@@ -310,8 +320,46 @@ class _Seg:
     def latest(self):
         return S.load64(self.map.addr + P.OFF_LATEST_FRAME)
 
+    def acquire(self, n):
+        """The first steps of §10 "Acquire" for frame n: (a private copy of its slot
+        descriptor, the address of its seq, seq = 2n), the copy taken while seq stayed 2n; or
+        None if slot n mod slot_count does not hold frame n intact (overwritten, being
+        written). A copy-out of the pixels ends with a last check of seq."""
+        d = self.hdr.desc_offset(n % self.hdr.slot_count)
+        seq = self.map.addr + d + P.OFF_SLOT_SEQ
+        s1 = S.load64(seq)
+        if s1 != 2 * n:                     # slot already reused for a newer frame
+            return None
+        desc = self.map.copy(d, P.SLOT_DESC_SIZE)
+        S.fence()
+        if S.load64(seq) != s1:
+            return None
+        return desc, seq, s1
 
-_readers_count = S.count_reader_locks     # readers of a primary object (§13)
+    def newest_meta(self, tries):
+        """The Meta of the newest frame, acquired and validated as a read does (§10, §16), or
+        None: no frame yet, not seen intact in `tries` attempts, or an invalid descriptor."""
+        for _ in range(tries):
+            n = self.latest()
+            if n == 0:
+                return None
+            got = self.acquire(n)
+            if got is not None:
+                try:
+                    return P.parse_slot(got[0], n, self.hdr.capacity)[0]
+                except ProtocolError:
+                    return None
+        return None
+
+
+def _readers_count(st):
+    """Readers of the primary object `st` (§13); -1 where they cannot be counted."""
+    try:
+        return S.count_reader_locks(st, strict=True)
+    except OSError:
+        return -1
+
+
 # What a reader owns of the block it is attached to; _maybe_reattach swaps it as a whole.
 _ATTACHMENT = (("_fd", None), ("_prim", None), ("_ino", None), ("_wait_map", None),
                ("_wait_fd", None), ("_seg", None), ("_entry", None), ("_reg_mode", P.REG_FREE),
@@ -354,7 +402,7 @@ class Reader(S.Closeable):
 
     def __init__(self, name: str, memtype: str = "local", timeout: Optional[float] = None, *,
                  max_retries: int = MAX_RETRIES, lossless: bool = False,
-                 _probe: bool = False) -> None:
+                 _probe: bool = False, _headerless: bool = False) -> None:
         P.check_name(name)
         self.name = name
         self._uid = os.geteuid()
@@ -363,6 +411,10 @@ class Reader(S.Closeable):
         self.base = P.base_name(name, self.memtype, self._uid)
         self.max_retries = max_retries
         self._probe = _probe
+        # _headerless (probe only): a primary without a header is "attached" as _unset, the
+        # (status, readers) _no_header found, instead of raising NotReadyError
+        self._headerless = _headerless
+        self._unset = None
         self.frames_seen = 0
         self.frames_skipped = 0
         self.frames_before_attach = 0
@@ -410,6 +462,9 @@ class Reader(S.Closeable):
             if err is None:
                 return
             left = deadline - time.monotonic() if deadline is not None else 0
+            if left <= 0 and self._unset is not None:
+                self._close_notify()
+                return
             if left <= 0:
                 self._close_notify()
                 raise NotReadyError("block %r (%s): %s" % (
@@ -426,6 +481,7 @@ class Reader(S.Closeable):
     def _try_attach(self):
         """Attach once (§10). Returns None on success or the reason it is not ready."""
         fd = None
+        self._unset = None
         for memtype in ("local", "global") if self._auto else (self.memtype,):
             try:
                 fd = S.shm_open(P.base_name(self.name, memtype, self._uid), os.O_RDONLY)
@@ -443,8 +499,7 @@ class Reader(S.Closeable):
                 raise PermissionError("local block %r is owned by uid %d, not by us (%d)"
                                       % (self.name, st.st_uid, self._uid))
             if st.st_size == 0:
-                os.close(fd)
-                return "not initialised yet (size 0)"
+                return self._no_header(fd, st, "size 0")
             if st.st_size != P.PRIMARY_SIZE:
                 raise ProtocolError("primary object of %r is %d bytes, not 4096"
                                     % (self.name, st.st_size))
@@ -460,8 +515,7 @@ class Reader(S.Closeable):
             raise
         if hdr is None:
             prim.close()
-            os.close(fd)
-            return "not initialised yet (magic 0)"
+            return self._no_header(fd, st, "magic 0")
         self._fd, self._prim, self._ino = fd, prim, st.st_ino
         if not self._probe:
             if not self._lossless:
@@ -484,6 +538,21 @@ class Reader(S.Closeable):
                     self._wait_fd = wfd     # a registration's lock is held through it (§21)
         self._follow()
         return None
+
+    def _no_header(self, fd, st, why):
+        """The primary object open at `fd` (`st`) has no header yet: close it and return why
+        the block is not ready. With _headerless, first note in _unset what libshmout's
+        listing shows of it: "starting" while a writer holds the writer lock, "stale" when its
+        writer died setting it up (§13; where there are no OFD locks it cannot be told, so
+        "starting"), and its readers."""
+        try:
+            if self._headerless:
+                alive = S.ofd_held(fd, 0, 1) if S.HAVE_OFD else True
+                self._unset = (P.STATUS_STARTING if alive else P.STATUS_STALE,
+                               _readers_count(st))
+        finally:
+            os.close(fd)
+        return "not initialised yet (%s)" % why
 
     def _count_me(self):
         """The OFD read lock on byte [1, 2) of the primary that counts us as a reader (§13). A
@@ -947,21 +1016,15 @@ class Reader(S.Closeable):
         """Steps of §10 "Acquire" + copy-out for frame n: the Frame (with `view`: the
         FrameView, whose close does the last step), or None if slot n mod slot_count does not
         hold frame n intact (overwritten, being written)."""
-        m, h, a = seg.map, seg.hdr, seg.map.addr
-        slot = n % h.slot_count
-        d = h.desc_offset(slot)
-        seq = a + d + P.OFF_SLOT_SEQ
-        s1 = S.load64(seq)
-        if s1 != 2 * n:                     # slot already reused for a newer frame
+        got = seg.acquire(n)
+        if got is None:
             return None
-        desc = m.copy(d, P.SLOT_DESC_SIZE)
-        S.fence()
-        if S.load64(seq) != s1:
-            return None
+        desc, seq, s1 = got
+        m, h = seg.map, seg.hdr
         meta, geo = P.parse_slot(desc, n, h.capacity)
         if view is not None:
             return FrameView(self, seg, meta, geo, seq, s1, view)
-        base = h.data_area(slot)
+        base = h.data_area(n % h.slot_count)
         data = []
         for pl in geo.planes:
             start = base + pl.offset
@@ -1103,10 +1166,15 @@ class Reader(S.Closeable):
     # -- info -----------------------------------------------------------------------------------
     def info(self) -> BlockInfo:
         """A BlockInfo snapshot of the block (header, status, data object, readers)."""
+        if self._prim is None and self._unset is not None:      # probe: no header yet
+            status, readers = self._unset
+            return BlockInfo(self.name, self.memtype, "/" + self.base, status,
+                             alive=status in _LIVE, readers=readers)
         status = self.status
         self._follow()
         h = self.header()
         seg = self._seg
+        meta = seg.newest_meta(self.max_retries) if seg is not None else None
         st = os.fstat(self._fd)
         return BlockInfo(
             name=self.name, memtype=self.memtype, object="/" + self.base, status=status,
@@ -1120,7 +1188,8 @@ class Reader(S.Closeable):
             segment_gen=h.segment_gen, geometry_gen=h.geometry_gen, geometry=h.geometry,
             slots=seg.hdr.slot_count if seg else 0, capacity=seg.hdr.capacity if seg else 0,
             latest_frame=self._latest(), readers=_readers_count(st),
-            reader_slots=h.reader_slots, lossless_timeout_ms=h.lossless_timeout_ms)
+            reader_slots=h.reader_slots, lossless_timeout_ms=h.lossless_timeout_ms,
+            latest_frame_ns=meta.monotonic_ns if meta is not None else 0)
 
 
 def inspect(name: str, memtype: str = "local") -> BlockInfo:
@@ -1129,15 +1198,33 @@ def inspect(name: str, memtype: str = "local") -> BlockInfo:
         return r.info()
 
 
-def list_blocks() -> List[BlockInfo]:
-    """BlockInfo of every block this user can see: its local blocks and all global ones
-    (blocks that cannot be read or validated are left out)."""
+def probe(name: str, memtype: str = "local") -> BlockInfo:
+    """BlockInfo of one block as ``shmout info`` shows it: that of ``inspect``, and also one of a
+    block whose primary object has no header yet (size 0 or magic 0, §10): status "starting"
+    while a writer holds it, "stale" when its writer died setting it up (§13; the next writer
+    of the name takes it over), the other fields at their defaults but ``alive`` and
+    ``readers``. Raises NotReadyError if the block does not exist, ProtocolError if it fails
+    validation."""
+    with Reader(name, memtype, _probe=True, _headerless=True) as r:
+        return r.info()
+
+
+def list_blocks(include_invalid: bool = False) -> List[BlockInfo]:
+    """BlockInfo of every block this user can see: its local blocks and all global ones, in
+    the order of their object names. Blocks that cannot be read or validated are left out.
+
+    With `include_invalid`, every block ``shmout ls`` lists: also those without a header yet
+    (as ``probe`` gives them) and those that fail validation, as status "corrupt" (every other
+    field at its default, readers -1); and a /dev/shm that cannot be listed raises OSError
+    instead of giving an empty list."""
     uid = os.geteuid()
     local_prefix = "shmout.u%d." % uid
     out: List[BlockInfo] = []
     try:
         names = sorted(os.listdir(S.SHM_DIR))
     except OSError:
+        if include_invalid:
+            raise
         return out
     for entry in names:
         if "@" in entry:
@@ -1149,7 +1236,10 @@ def list_blocks() -> List[BlockInfo]:
         else:
             continue
         try:
-            out.append(inspect(name, memtype))
-        except (ValueError, ProtocolError, OSError, P.Error):
+            out.append(probe(name, memtype) if include_invalid else inspect(name, memtype))
+        except ProtocolError:
+            if include_invalid:     # (a name that is not a block name is a ValueError)
+                out.append(BlockInfo(name, memtype, "/" + entry, P.STATUS_CORRUPT))
+        except (ValueError, OSError, P.Error):
             continue
     return out
