@@ -39,15 +39,17 @@ EIGHT_BIT = {"rgba", "bgra", "argb", "abgr", "rgb0", "bgr0", "rgb24", "bgr24", "
 
 
 def relay_frame(view, out, invert):
-    """Write the view's planes into the output frame's: a copy, or 255 - v except alpha."""
-    for src, dst in zip(view.planes, out.planes):
-        if invert:
-            np.subtract(255, src, out=dst)
-        else:
-            np.copyto(dst, src)
+    """Write the view's planes into the output frame's: a copy, or 255 - v (v ^ 0xff) of every
+    sample but alpha, in one pass over the frame."""
     a = ALPHA_AT.get(view.pix_fmt_name)
-    if invert and a is not None:
-        out.planes[0][:, :, a] = view.planes[0][:, :, a]
+    for src, dst in zip(view.planes, out.planes):
+        if not invert:
+            np.copyto(dst, src)
+        elif a is not None:     # each pixel as one little-endian u32, its alpha byte kept
+            np.bitwise_xor(src.view("<u4"), np.uint32(0xFFFFFFFF ^ 0xFF << 8 * a),
+                           out=dst.view("<u4"))
+        else:
+            np.bitwise_xor(src, 0xFF, out=dst)
 
 
 def main():

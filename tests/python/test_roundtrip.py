@@ -724,6 +724,34 @@ class RoundTrip(helpers.BlockTest):
             _, err = relay.communicate(timeout=10)
         self.assertEqual(relay.returncode, 0, err)
 
+    def test_relay_invert_every_layout(self):
+        """relay.py's one-pass invert: 255 - v for every sample of every plane, the alpha byte
+        of rgba, bgra, argb and abgr kept, in each 8-bit format it takes."""
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            self.skipTest("SKIPPED: numpy is not installed (the relay needs it)")
+        import importlib.util
+        spec = importlib.util.spec_from_file_location(
+            "relay", os.path.join(helpers.TOP, "examples", "relay.py"))
+        relay = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(relay)
+        for fmt in sorted(relay.EIGHT_BIT):
+            with self.subTest(fmt=fmt):
+                a, b = self.name("ia"), self.name("ib")
+                with shmout.Writer(a, 5, 3, fmt) as wa, shmout.Writer(b, 5, 3, fmt) as wb, \
+                        shmout.Reader(a) as ra, shmout.Reader(b) as rb:
+                    g = wa.geometry
+                    data = bytes((i * 37 + 11) & 255 for i in range(
+                        sum(p.bytewidth * p.height for p in g.planes)))
+                    wa.write(data)
+                    with ra.view() as v, wb.frame() as out:
+                        relay.relay_frame(v, out, True)
+                    alpha = relay.ALPHA_AT.get(fmt)
+                    want = bytes(x if alpha is not None and i % 4 == alpha else 255 - x
+                                 for i, x in enumerate(data))
+                    self.assertEqual(rb.read().tobytes(), want)
+
     def test_to_numpy(self):
         try:
             import numpy  # noqa: F401
