@@ -156,7 +156,8 @@ fuzz-seeds: $(LIB_OBJ)/tests/gen_seeds
 	rm -rf $(TOP)/tests/libshmout/fuzz/corpus && mkdir -p $(TOP)/tests/libshmout/fuzz/corpus
 	$(LIB_OBJ)/tests/gen_seeds $(TOP)/tests/libshmout/fuzz/corpus
 
-# The benchmark (scripts/bench): shmout against a pipe, GStreamer's shm and the memcpy limit.
+# The benchmark (scripts/bench): shmout against a pipe, GStreamer's shm and the memcpy limit;
+# the Python module's readers and examples/relay.py against libshmout's (a python3 with numpy).
 # make bench QUICK=1: the short run. GStreamer is installed when missing (as root). When the
 # Windows build is there (make windows), also its ffmpeg.exe under Wine.
 BENCH_TOOLS := $(B)/bench/tools

@@ -26,6 +26,17 @@ on both sides, `ffmpeg -f shmin -mode lossless -i NAME -f rawvideo - | benchtool
 a few interleaved runs each. Also the writer's own rate with no reader, one every reader and one
 lossless reader: (N - 10) / (t(N) - t(10)) of its wall clock, which cancels its start-up.
 
+Python against C (issue 14, in the same run): at 1280x720 and 1920x1080 rgba, the Python
+module's zero-copy reader (Reader.next_view, FrameView.planes) and copying reader
+(Reader.next_frame, bytes) against libshmout's (benchtool sum), newest-frame mode, each touching
+every byte of every frame with the same checksum (the wrapping sum of the frame as
+little-endian uint64 words) and accepting a frame only if it is intact and has the checksum of the
+known frame `benchtool source` writes (each reader derives it itself); frames accepted per
+second. And examples/relay.py --invert (run by pyrelay.py) against the same relay in C
+(benchtool relay), frames relayed per second at the destination, every byte of the frames a
+reader of it gets (benchtool relaycheck) checked to be the inverted source. The Python side runs
+under a python3 that has numpy (PYTHON, python3 or /usr/bin/python3); without one it is left out.
+
 With --win-bin (the Windows build's bin, `make windows`): ffmpeg.exe under Wine, -f shmout
 (TouchDesigner's layout: a named mapping, a mutex per frame, no reader) against -f rawvideo NUL
 (the same frames written nowhere), at 1920x1080 and 640x360 rgba, in the same run.
@@ -33,6 +44,7 @@ With --win-bin (the Windows build's bin, `make windows`): ffmpeg.exe under Wine,
     python3 scripts/bench/bench.py --bin BUILD/bin --tools DIR --out BUILD/bench [--quick] [--win-bin DIR]
 """
 import argparse
+import ctypes
 import json
 import os
 import re
@@ -61,6 +73,53 @@ LOSSLESS = {                            # the lossless section's paths, 1080p rg
     "lossless-pipe+ffmpeg+pipe": ("`-f rawvideo -` → pipe → `ffmpeg -f rawvideo -i - -f rawvideo -` → pipe → benchtool pipe", None),
 }
 WIN_RES = {"1080p": (1920, 1080), "360p": (640, 360)}
+PY_SIZES = ("720p", "1080p")            # the Python rows (issue 14), rgba
+PY_READERS = {                          # kind: what reads, the C reader first (the others' reference)
+    "c": "C: `benchtool sum` (libshmout acquire, the checksum in a plain -O2 loop, validate)",
+    "zero-copy": "Python zero-copy: `pyread.py view` (`Reader.next_view()`, the checksum over "
+                 "`FrameView.planes[0]`, `close()`)",
+    "copy": "Python copy: `pyread.py copy` (`Reader.next_frame()` bytes, the checksum over `np.frombuffer`)",
+}
+PY_RELAYS = {
+    "c": "C: `benchtool relay` (acquire, `shmout_writer_begin_frame`, 255 - v but alpha 8 bytes at a time, "
+         "validate, publish)",
+    "python": "Python: `examples/relay.py --invert` (`next_view`, `writer.frame()`, `np.bitwise_xor` of each pixel "
+              "as a u32, alpha masked out, `intact`, publish)",
+}
+
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def die_with_us():
+    """preexec_fn of the Python rows' processes: SIGTERM when bench.py ends, however (even by
+    SIGKILL), so that they end and remove the blocks they made (PR_SET_PDEATHSIG)."""
+    if _prctl is not None:
+        _prctl(1, signal.SIGTERM)
+
+
+def numpy_python():
+    """A python3 that has numpy (as tests/run looks for one), or None."""
+    for p in (os.environ.get("PYTHON"), "python3", "/usr/bin/python3"):
+        exe = p and shutil.which(p)
+        if exe and subprocess.run([exe, "-c", "import numpy"], capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+def stop(proc):
+    """SIGTERM a process (one that ends on it and removes what it made) and wait for it; its
+    standard output."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out or ""
 
 
 def run_pair(writer, reader, log=None):
@@ -93,6 +152,8 @@ class Bench:
         self.ffmpeg = os.path.join(self.bin, "ffmpeg")
         self.gst = shutil.which("gst-launch-1.0") and os.path.exists(os.path.join(self.tools, "gstread"))
         self.results, self.n = [], 0
+        self.numpy_py = numpy_python()
+        self.here = os.path.dirname(os.path.abspath(__file__))
 
     def name(self):
         self.n += 1
@@ -410,6 +471,141 @@ class Bench:
             subprocess.run(["wineserver", "-k"], env=env)
         return rows
 
+    # Python against C (issue 14). The writer, `benchtool source`, publishes a known frame (16
+    # slots) at a set rate, a few times the fastest consumer's so far (first round: a guess from
+    # the frame's size): always a new frame when a reader or relay comes back for one, never so
+    # fast that it overwrites the frame one is reading.
+
+    def py_run(self, cmd, what, src_log):
+        """Run a reader to its end; its JSON. src_log: the writer's standard error, for a failure."""
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=120, preexec_fn=die_with_us)
+        if r.returncode or not r.stdout.strip():
+            src_log.seek(0)
+            raise RuntimeError("%s failed: %s %s (the writer said: %s)" % (
+                what, " ".join(cmd), r.stderr.strip()[-800:], src_log.read().strip()[-300:]))
+        return json.loads(r.stdout.strip().splitlines()[-1])
+
+    def py_source(self, w, h, fps, log):
+        """benchtool source; it removes its block when it ends (stop())."""
+        name = self.name()
+        p = subprocess.Popen([os.path.join(self.tools, "benchtool"), "source", name, str(w), str(h), "%.0f" % fps],
+                             stdout=subprocess.PIPE, stderr=log, text=True, preexec_fn=die_with_us)
+        return name, p
+
+    def py_end(self, procs, names):
+        """Stop the processes, then remove the blocks if they could not."""
+        for p in procs:
+            stop(p)
+        for name in names:
+            subprocess.run([os.path.join(self.bin, "shmout"), "rm", name], capture_output=True)
+
+    def py_timing(self):
+        """(rounds, seconds counted, warm-up seconds) of each Python-row run."""
+        return (2, 0.5, 0.2) if self.quick else (3, 1.5, 0.3)
+
+    def py_readers(self):
+        """The C, zero-copy and copy readers on one writer per round, interleaved; the fastest
+        of the rounds each."""
+        rounds, secs, warm = self.py_timing()
+        bt = os.path.join(self.tools, "benchtool")
+        rows = []
+        for res in PY_SIZES:
+            w, h = RES[res]
+            fps, best = 3e10 / (w * h * 4), {}
+            for _ in range(rounds):
+                with tempfile.TemporaryFile("w+") as log:
+                    name, src = self.py_source(w, h, fps, log)
+                    try:
+                        for kind in PY_READERS:
+                            cmd = [bt, "sum", name, str(secs), str(warm)] if kind == "c" else \
+                                  [self.numpy_py, "-B", os.path.join(self.here, "pyread.py"),
+                                   "view" if kind == "zero-copy" else "copy", name, str(secs), str(warm)]
+                            got = self.py_run(cmd, "the %s reader" % kind, log)
+                            got.update(kind=kind, res=res, fps=got["frames"] / got["seconds"], writer_set_fps=fps,
+                                       writer_fps=got["published"] / got["publish_seconds"] if got["publish_seconds"] else 0)
+                            if got["fps"] > best.get(kind, {"fps": -1})["fps"]:
+                                best[kind] = got
+                    finally:
+                        self.py_end([src], [name])
+                fps = min(3 * max(b["fps"] for b in best.values()), 100000)
+            bases = {b["base"] for b in best.values()}
+            if len(bases) != 1:
+                raise RuntimeError("the readers derived different checksums of the known frame at %s: %s" % (res, bases))
+            for kind in PY_READERS:
+                rows.append(best[kind])
+                print("bench: %-18s %-6s %-16s %8.1f fps" % ("read, " + kind, res, "rgba", best[kind]["fps"]), file=sys.stderr)
+        return rows
+
+    def py_relay_run(self, kind, src, secs, warm, src_log):
+        """One relay of src into a new block, measured by benchtool relaycheck on it; the row,
+        with the relay's own account of its time (`timing`)."""
+        bt = os.path.join(self.tools, "benchtool")
+        dst = self.name()
+        cmd = [bt, "relay", src, dst, "0"] if kind == "c" else \
+              [self.numpy_py, "-B", os.path.join(self.here, "pyrelay.py"), src, dst]
+        proc = None
+        try:
+            with tempfile.TemporaryFile("w+") as log:
+                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, preexec_fn=die_with_us)
+                try:
+                    got = self.py_run([bt, "relaycheck", dst, str(secs), str(warm)], "the check of the %s relay" % kind,
+                                      src_log)
+                except RuntimeError as e:
+                    stop(proc)
+                    log.seek(0)
+                    raise RuntimeError("%s; the relay said: %s" % (e, log.read().strip()[-800:])) from None
+                out = stop(proc)
+                if proc.returncode:
+                    log.seek(0)
+                    raise RuntimeError("the %s relay failed (%d): %s" % (kind, proc.returncode, log.read().strip()[-800:]))
+        finally:
+            if proc is not None and proc.poll() is None:
+                stop(proc)
+            subprocess.run([os.path.join(self.bin, "shmout"), "rm", dst], capture_output=True)
+        end = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+        got.update(kind=kind, fps=got["published"] / got["publish_seconds"] if got["publish_seconds"] else 0,
+                   source_fps=got["source_published"] / got["publish_seconds"] if got["publish_seconds"] else 0,
+                   dropped=end.get("dropped"), timing=end)
+        return got
+
+    def py_relays(self):
+        """The C and the Python relay on one writer per round, interleaved; the fastest of the
+        rounds each."""
+        rounds, secs, warm = self.py_timing()
+        rows = []
+        for res in ("1080p",) if self.quick else PY_SIZES:
+            w, h = RES[res]
+            fps, best = 3e10 / (w * h * 4), {}
+            for _ in range(rounds):
+                with tempfile.TemporaryFile("w+") as log:
+                    src, p = self.py_source(w, h, fps, log)
+                    try:
+                        for kind in PY_RELAYS:
+                            got = self.py_relay_run(kind, src, secs, warm, log)
+                            got.update(res=res, writer_set_fps=fps)
+                            if got["fps"] > best.get(kind, {"fps": -1})["fps"]:
+                                best[kind] = got
+                    finally:
+                        self.py_end([p], [src])
+                fps = min(2.5 * max(b["fps"] for b in best.values()), 100000)
+            for kind in PY_RELAYS:
+                rows.append(best[kind])
+                print("bench: %-18s %-6s %-16s %8.1f fps" % ("relay, " + kind, res, "rgba", best[kind]["fps"]), file=sys.stderr)
+        return rows
+
+    def python(self):
+        """The Python rows, or None without a python3 that has numpy."""
+        if not self.numpy_py:
+            print("bench: no python3 with numpy: the Python rows are left out", file=sys.stderr)
+            return None
+        t0 = time.monotonic()
+        readers = self.py_readers()
+        relays = self.py_relays()
+        return {"python": self.numpy_py, "readers": readers, "relays": relays,
+                "runs": self.py_timing()[0] * (len(readers) + len(relays)),
+                "rounds": self.py_timing()[0], "seconds": self.py_timing()[1], "warmup": self.py_timing()[2],
+                "elapsed_s": time.monotonic() - t0}
+
     def run(self):
         resolutions = ["720p", "1080p"] if self.quick else list(RES)
         cases = ["rgba", "yuv420p-to-rgba"] if self.quick else list(CASES)
@@ -425,7 +621,8 @@ class Bench:
                 self.results += rows
         lat = [self.latency("immediate"), self.latency("nextframe")]
         ll = self.lossless()
-        return self.results, lat, self.publish_cost(), ll, self.profile(), self.windows() if self.win_bin else None
+        py = self.python()
+        return self.results, lat, self.publish_cost(), ll, py, self.profile(), self.windows() if self.win_bin else None
 
 
 def ratio(a, b):
@@ -449,8 +646,79 @@ WHY = {
 }
 
 
-def targets(by, keys, lat):
-    """Rows: target, measured, met."""
+def py_ms(r):
+    """ms per frame of a reader row: (in all, in the checksum, the rest)."""
+    n = max(r["window"], 1)
+    total, sm = r["seconds"] / n * 1e3, r["sum_seconds"] / n * 1e3
+    return total, sm, total - sm
+
+
+def py_limited(r, key):
+    """A row whose writer may have held it back: its rate near the writer's."""
+    return r.get(key) and r["fps"] >= 0.8 * r[key]
+
+
+def py_relay_split(r):
+    """ms a frame of a Python relay row, from pyrelay.py's timing: period, relay_frame, np.bitwise_xor in
+    it, the module's calls (and each, most first), the rest of the loop; None without it."""
+    t = r.get("timing") or {}
+    n = t.get("frames")
+    if not n:
+        return None
+    ms = lambda e: e["seconds"] / n * 1e3
+    top, nested = t.get("top", {}), t.get("nested", {})
+    frame = sum(ms(e) for k, e in top.items() if k.startswith("relay_frame"))
+    calls = sorted(((k, ms(e)) for k, e in top.items() if not k.startswith("relay_frame")), key=lambda kv: -kv[1])
+    period = t["seconds"] / n * 1e3
+    module = sum(v for _, v in calls)
+    inner = {k.split(" > ", 1)[1]: ms(e) for k, e in nested.items() if k.startswith("relay_frame")}
+    invert = sum(v for k, v in inner.items() if k.startswith("np.bitwise_xor"))
+    return {"period": period, "frame": frame, "module": module, "calls": calls, "rest": period - frame - module,
+            "invert": invert, "arrays": sum(inner.values()) - invert, "other": frame - sum(inner.values()),
+            "nested": sorted(((k, e["calls"] / n, ms(e)) for k, e in nested.items()), key=lambda x: -x[2])}
+
+
+def py_why(py):
+    """Why each Python target that can miss would, from what was measured (see targets())."""
+    if not py:
+        return {}
+    rd = {(r["kind"], r["res"]): r for r in py["readers"]}
+    rl = {(r["kind"], r["res"]): r for r in py["relays"]}
+    why = {}
+    for res in PY_SIZES:
+        z, c = rd[("zero-copy", res)], rd[("c", res)]
+        (zt, zs, zr), (ct, cs, cr) = py_ms(z), py_ms(c)
+        why["py-read-" + res] = (
+            "at %s the zero-copy reader took %.3f ms a frame, %.3f of them in the checksum (numpy add.reduce) and %.3f "
+            "in the module's calls (next_view: wait, acquire, the FrameView and its arrays; close: the seqlock check) and "
+            "the loop; the C reader %.3f ms, %.3f in its checksum loop and %.3f in libshmout's calls and the loop%s%s" % (
+                res, zt, zs, zr, ct, cs, cr,
+                "; %d of the zero-copy reader's frames were overwritten while it read them" % z["torn"] if z["torn"] else "",
+                "; the C reader's rate is near the writer's (%.0f frames/s): the writer held it back" % c["writer_fps"]
+                if py_limited(c, "writer_fps") else ""))
+    p, c = rl.get(("python", "1080p")), rl.get(("c", "1080p"))
+    if p and c:
+        ct = c["timing"]
+        text = ("relay.py took %.2f ms a frame (1 / its rate) against the C relay's %.2f ms (by its own account, over "
+                "its whole run: %.2f ms a frame, %.2f of them in its one inverting pass)" % (
+                    1e3 / p["fps"], 1e3 / c["fps"], ct["seconds"] / max(ct["relayed"], 1) * 1e3,
+                    ct["invert_seconds"] / max(ct["relayed"], 1) * 1e3))
+        split = py_relay_split(p)
+        if split:
+            text += ("; relay.py's own account of its %.2f ms a frame: relay_frame (the numpy work) %.2f ms, of them "
+                     "`np.bitwise_xor` (one pass over both frames) %.2f, the rest of relay_frame %.2f and the planes' "
+                     "arrays %.2f; the module's calls %.2f ms (%s); the rest of its loop %.2f ms" % (
+                         split["period"], split["frame"], split["invert"], split["other"], split["arrays"],
+                         split["module"], ", ".join("%s %.3f" % (k.split(" (")[0], v) for k, v in split["calls"]),
+                         split["rest"]))
+        if py_limited(c, "source_fps"):
+            text += "; the C relay's rate is near its source's (%.0f frames/s): the source held it back" % c["source_fps"]
+        why["py-relay"] = text
+    return why
+
+
+def targets(by, keys, lat, py=None):
+    """Rows: target, measured, met, the key of the reason if missed (WHY, py_why)."""
     rows = []
     for res in ("1080p", "4k"):
         if ("shmout-nextframe", res, "rgba") in by:
@@ -474,6 +742,16 @@ def targets(by, keys, lat):
         if case != "rgba":
             v = ratio(by[("shmout-nextframe", res, case)]["publish_fps"], by[("shmout-immediate", res, case)]["publish_fps"])
             rows.append(("%s %s: nextframe faster than immediate" % (case, res), "%.2fx" % v, v > 1, "nextframe"))
+    if py:
+        rd = {(r["kind"], r["res"]): r for r in py["readers"]}
+        for res in PY_SIZES:
+            v = ratio(rd[("zero-copy", res)]["fps"], rd[("c", res)]["fps"])
+            rows.append(("rgba %s: the Python zero-copy reader (`Reader.next_view`) >= 0.8 of the C reader's rate" % res,
+                         "%.2f" % v, v >= 0.8, "py-read-" + res))
+        rl = {(r["kind"], r["res"]): r for r in py["relays"]}
+        v = ratio(rl[("python", "1080p")]["fps"], rl[("c", "1080p")]["fps"])
+        rows.append(("rgba 1080p: the Python relay (`examples/relay.py --invert`) >= 0.6 of the C relay's rate", "%.2f" % v,
+                     v >= 0.6, "py-relay"))
     return rows
 
 
@@ -481,7 +759,83 @@ def waited(r):
     return "%d of %d frames, %.0f ms" % (r["waits"], r["frames"], r["waited_s"] * 1e3) if "waits" in r else ""
 
 
-def report(results, lat, pub, ll, prof, win, out, gst, quick):
+def py_section(py):
+    """The Python rows' figures (issue 14)."""
+    if not py:
+        return ["", "## Python against C (issue 14)", "", "Not measured: no python3 with numpy (set PYTHON, or "
+                "apt install python3-numpy)."]
+    rd = {(r["kind"], r["res"]): r for r in py["readers"]}
+    rl = {(r["kind"], r["res"]): r for r in py["relays"]}
+    lines = ["", "## Python against C (issue 14: rgba, newest-frame mode, %s)" % py["python"], "",
+             "The writer is `benchtool source`: 16 slots of a known frame (byte i is (i + (i >> 8) + (i >> 16)) mod 256, "
+             "bytes 0 to 7 the frame number), its pixels written once per slot and then only its number, published at "
+             "a set rate: 3 times the fastest reader's so far for the readers, 2.5 times the fastest relay's for the "
+             "relays (the first round: a guess from the frame's size), so that there is always a new frame and none is "
+             "overwritten while it is read. Each reader takes the newest frame, sums all of it as little-endian uint64 "
+             "words (wrapping) and accepts it if it is intact and its sum is the known frame's (base + its number; "
+             "base %s, each reader deriving it on its own: the C loop, numpy). *fps*: frames accepted per second in "
+             "%g s after a %g s warm-up, the fastest of %d interleaved runs; *checksum* and *rest*: ms a frame in the "
+             "checksum and in all else (the reader's calls, the loop); *writer fps*: the writer's rate in that run, "
+             "from the frames' numbers and publish times." % (
+                 ", ".join("%s at %s" % (rd[("c", res)]["base"], res) for res in PY_SIZES),
+                 py["seconds"], py["warmup"], py["rounds"]), "",
+             "| reader | size | fps | vs C | torn | checksum ms/frame | rest ms/frame | CPU ms/frame | writer fps |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for res in PY_SIZES:
+        for kind, what in PY_READERS.items():
+            r = rd[(kind, res)]
+            _, sm, rest = py_ms(r)
+            lines.append("| %s | %s | %.0f | %.2f | %d | %.3f | %.3f | %.3f | %.0f%s |" % (
+                what, res, r["fps"], ratio(r["fps"], rd[("c", res)]["fps"]), r["torn"], sm, rest,
+                r["cpu"] / max(r["window"], 1) * 1e3, r["writer_fps"], " (held it back)" if py_limited(r, "writer_fps") else ""))
+    lines += ["", "Each relay reads the newest frame of the writer's block and writes its inversion (255 - v, alpha kept) "
+              "into a block of its own (3 slots); `benchtool relaycheck` reads that block's newest frames for %g s after "
+              "%g s and checks every byte of each against the inverted known frame (of the source frame its pts names), "
+              "sleeping 3 times as long as a check took after each (a quarter of a core, the rest left to the relay). "
+              "*fps*: frames the relay published a second meanwhile (from the frames' numbers and publish times), the "
+              "fastest of %d interleaved runs; *checked*: frames checked; *dropped*: source frames the relay found "
+              "overwritten and did not publish (counted by the C relay only); *source fps*: the source's rate, from "
+              "the pts." % (py["seconds"], py["warmup"], py["rounds"]), "",
+              "| relay | size | fps | vs C | checked | dropped | source fps |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for res in PY_SIZES:
+        for kind, what in PY_RELAYS.items():
+            r = rl.get((kind, res))
+            if r:
+                lines.append("| %s | %s | %.0f | %.2f | %d | %s | %.0f%s |" % (
+                    what, res, r["fps"], ratio(r["fps"], rl[("c", res)]["fps"]), r["frames"],
+                    "" if r["dropped"] is None else r["dropped"], r["source_fps"],
+                    " (held it back)" if py_limited(r, "source_fps") else ""))
+    for res in PY_SIZES:
+        r = rl.get(("python", res))
+        split = r and py_relay_split(r)
+        if not split:
+            continue
+        t = r["timing"]
+        lines += ["", "### Where examples/relay.py's frames go (%s, its fastest run: %d frames timed by pyrelay.py, "
+                  "perf_counter around each call)" % (res, t["frames"]), "",
+                  "| call | calls/frame | ms/frame |", "| --- | --- | --- |",
+                  "| a frame, in all (relay.py's loop) | 1 | %.3f |" % split["period"],
+                  "| relay_frame (the numpy work) | 1 | %.3f |" % split["frame"]]
+        inner = [(k.split(" > ", 1)[1], calls, v) for k, calls, v in split["nested"] if k.startswith("relay_frame")]
+        for k, calls, v in inner:
+            lines.append("| &nbsp;&nbsp;in it: %s | %.1f | %.3f |" % (k, calls, v))
+        lines.append("| &nbsp;&nbsp;in it, the rest (the `.view(\"<u4\")` arrays, the loop) | 1 | %.3f |" % (
+            split["frame"] - sum(v for _, _, v in inner)))
+        for k, v in split["calls"]:
+            lines.append("| %s | %.1f | %.3f |" % (k, t["top"][k]["calls"] / t["frames"], v))
+            for kk, calls, vv in split["nested"]:
+                if kk.startswith(k + " > "):
+                    lines.append("| &nbsp;&nbsp;in it: %s | %.1f | %.3f |" % (kk.split(" > ", 1)[1], calls, vv))
+        lines.append("| the rest of relay.py's loop | | %.3f |" % split["rest"])
+        c = rl[("c", res)]["timing"]
+        lines += ["", "The C relay, by its own account over its whole run (%d frames): %.3f ms a frame, %.3f of them "
+                  "inverting." % (c["relayed"], c["seconds"] / max(c["relayed"], 1) * 1e3,
+                                  c["invert_seconds"] / max(c["relayed"], 1) * 1e3)]
+    lines += ["", "These runs took %.0f s." % py["elapsed_s"]]
+    return lines
+
+
+def report(results, lat, pub, ll, py, prof, win, out, gst, quick):
     by = {(r["transport"], r["res"], r["case"]): r for r in results}
     lines = ["# shmout benchmark%s" % (" (quick)" if quick else ""), "",
              "One run of `make bench%s` on this machine. Every reader checks every byte of every frame "
@@ -500,14 +854,26 @@ def report(results, lat, pub, ll, prof, win, out, gst, quick):
         lines.append("| %s | %s | %.2f | %s | %.2f | %.2f |" % (
             res, case, ratio(s["fps"], p["fps"]), "%.2f" % ratio(s["fps"], g["fps"]) if g else "n/a",
             ratio(s["publish_fps"], lim["fps"]), ratio(s["publish_fps"], si["publish_fps"])))
+    if py:
+        rd = {(r["kind"], r["res"]): r for r in py["readers"]}
+        rl = {(r["kind"], r["res"]): r for r in py["relays"]}
+        lines += ["", "| Python against C (issue 14, rgba) | %s |" % " | ".join(PY_SIZES),
+                  "| --- |" + " --- |" * len(PY_SIZES)]
+        for kind, what in (("zero-copy", "zero-copy read (`Reader.next_view`) / C read"),
+                           ("copy", "copy read (`Reader.next_frame`) / C read")):
+            lines.append("| %s | %s |" % (what, " | ".join("%.2f" % ratio(rd[(kind, res)]["fps"], rd[("c", res)]["fps"])
+                                                         for res in PY_SIZES)))
+        lines.append("| relay (`examples/relay.py --invert`) / C relay | %s |" % " | ".join(
+            "%.2f" % ratio(rl[("python", res)]["fps"], rl[("c", res)]["fps"]) if ("c", res) in rl else "n/a"
+            for res in PY_SIZES))
     lines += ["", "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
-    missed = set()
-    for what, val, met, why in targets(by, keys, lat):
+    missed, why_text = set(), dict(WHY, **py_why(py))
+    for what, val, met, why in targets(by, keys, lat, py):
         lines.append("| %s | %s | %s |" % (what, val, "yes" if met else "**no**"))
         if not met and why:
             missed.add(why)
     for why in sorted(missed):
-        lines += ["", "Why not (%s): %s." % (why, WHY[why])]
+        lines += ["", "Why not (%s): %s." % (why, why_text[why])]
     lines += ["", "## Latency (1920x1080 rgba at 60 frames/s, publish to the reader's wake-up)", "",
               "| downloadtype | frames | median | 99th percentile | slowest |", "| --- | --- | --- | --- | --- |"]
     for l in lat:
@@ -563,6 +929,7 @@ def report(results, lat, pub, ll, prof, win, out, gst, quick):
                   "Wine's and ffmpeg's start-up (about %.1f s here). Under Wine the mutex and mapping calls go "
                   "through wineserver (two round trips a frame for the mutex), so these are Wine's figures, not "
                   "Windows'." % win[0]["startup_s"]]
+    lines += py_section(py)
     lines += ["", "## All figures", "",
               "| transport | resolution | case | fps | publish fps | lost | writer CPU ms/frame | reader CPU ms/frame | writer RSS MB | block MB |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -583,7 +950,8 @@ def report(results, lat, pub, ll, prof, win, out, gst, quick):
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(lines))
     with open(os.path.join(out, "report.json"), "w") as f:
-        json.dump({"results": results, "latency": lat, "publish": pub, "lossless": ll, "profile": prof, "windows": win}, f, indent=1)
+        json.dump({"results": results, "latency": lat, "publish": pub, "lossless": ll, "python": py, "profile": prof,
+                   "windows": win}, f, indent=1)
     # fps vs resolution per transport, rgba passthrough
     data = os.path.join(out, "fps.dat")
     transports = ["shmout-nextframe", "shmout-immediate", "pipe"] + (["gstreamer"] if gst else []) + ["limit"]
@@ -610,10 +978,13 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     t0 = time.monotonic()
+    # SIGTERM ends the run as Ctrl-C does: the finally clauses stop what runs and remove its blocks
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
     b = Bench(args)
-    results, lat, pub, ll, prof, win = b.run()
-    report(results, lat, pub, ll, prof, win, args.out, b.gst, args.quick)
-    print("bench: %d runs in %.0f s; report in %s" % (len(results) - len(LOSSLESS) + ll["runs"] + 3 + len(win or []) * 24,
+    results, lat, pub, ll, py, prof, win = b.run()
+    report(results, lat, pub, ll, py, prof, win, args.out, b.gst, args.quick)
+    print("bench: %d runs in %.0f s; report in %s" % (len(results) - len(LOSSLESS) + ll["runs"] + 3 + len(win or []) * 24 +
+                                                      (py["runs"] if py else 0),
                                                       time.monotonic() - t0,
                                                       os.path.join(args.out, "report.md")), file=sys.stderr)
 

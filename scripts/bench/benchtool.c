@@ -3,7 +3,8 @@
  *
  * benchtool: the measuring end of `make bench`. Every reader touches every byte of every frame
  * it accepts: it compares each row (memcmp) with a row of the pixel the source is known to
- * produce (a constant colour), so no transport wins by not reading. One JSON line per run.
+ * produce (a constant colour), or with the known frame of the Python rows (below; `sum` adds up
+ * all of it instead), so no transport wins by not reading. One JSON line per run.
  *
  *   benchtool shm NAME FRAMES PIXEL [--lossless]
  *                                           read every frame of a block (zero-copy, validated),
@@ -22,16 +23,54 @@
  *                                           issues FUTEX_WAKE whenever it is registered as
  *                                           waiting); fails if a call does not return 0
  *
+ * The Python rows (issue 14) share a known frame, rgba, tight rows: byte i of the frame is
+ * (i + (i >> 8) + (i >> 16)) mod 256, except bytes 0..7, which hold the frame number n
+ * (little-endian). Its checksum, the wrapping sum of the frame as little-endian uint64 words, is
+ * base + n, base that sum with word 0 left out; every reader derives base itself (here: a loop;
+ * scripts/bench/pyread.py: numpy) and checks each frame it accepts against it.
+ *
+ *   benchtool source NAME WIDTH HEIGHT FPS  publish that frame (16 slots, pts = n) FPS times a
+ *                                           second (0: as fast as it goes) until SIGTERM or
+ *                                           SIGINT; the pixels are written once per slot, then
+ *                                           only the frame number: far faster than any reader.
+ *                                           At nice -10 where it may (root), so that a busy
+ *                                           machine does not delay its publishes. Removes the
+ *                                           block when it ends.
+ *   benchtool sum NAME SECONDS WARMUP       the C reader: newest frame (SHMOUT_READ_LATEST),
+ *                                           zero-copy, checksum, validate; counts the frames
+ *                                           accepted intact with the right checksum in SECONDS
+ *                                           after WARMUP seconds (frames then checked, not
+ *                                           counted); fails on a wrong checksum
+ *   benchtool relay SRC DST FRAMES          relay the newest frame of SRC into DST (3 slots)
+ *                                           inverted (255 - v, alpha kept) as examples/relay.py
+ *                                           --invert does, zero-copy both sides (acquire,
+ *                                           begin_frame, write, validate, publish with the
+ *                                           source's pts; a torn source frame is dropped),
+ *                                           FRAMES frames (0: until SIGTERM or SIGINT), and
+ *                                           the time the inverting took. Removes DST when it
+ *                                           ends.
+ *   benchtool relaycheck DST SECONDS WARMUP read DST's newest frames for SECONDS after WARMUP and
+ *                                           check every byte of each is the inversion (alpha
+ *                                           kept) of the source frame its pts names, sleeping
+ *                                           3 times as long as a check took after each (a
+ *                                           quarter of a core: the relay keeps the rest); the
+ *                                           relay's rate from the frame numbers and publish
+ *                                           times of DST's frames (and the source's from their
+ *                                           pts); fails on a wrong byte
+ *
  * PIXEL: the bytes of one pixel in hex, e.g. 000000ff for opaque black rgba.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -287,6 +326,471 @@ static int cmd_publish(const char *name, long frames)
     return 0;
 }
 
+/* ---- the Python rows (issue 14): a known frame, its checksum, a relay and its check ---- */
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+/* SIGTERM and SIGINT end the command's loop (no SA_RESTART: a sleep returns early). */
+static void catch_stop(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static void sleep_s(double s)
+{
+    struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+    while (!stop && nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+/* Byte i of the known frame (bytes 0..7 aside: the frame number). */
+static inline uint8_t pattern(uint64_t i)
+{
+    return (uint8_t)(i + (i >> 8) + (i >> 16));
+}
+
+/* The wrapping sum of the known frame of `bytes` bytes as little-endian uint64 words, word 0
+ * (the frame number) left out: a frame n's checksum is this + n. */
+static uint64_t pattern_base(uint64_t bytes)
+{
+    uint64_t s = 0;
+
+    for (uint64_t k = 1; k < bytes / 8; k++) {
+        uint64_t w = 0;
+        for (unsigned b = 0; b < 8; b++)
+            w |= (uint64_t)pattern(8 * k + b) << (8 * b);
+        s += w;
+    }
+    return s;
+}
+
+/* A frame in the known layout: one plane (rgba and the like) whose rows are whole words. */
+static int known_layout(const struct shmout_geometry *g)
+{
+    if (g->nb_planes != 1 || g->plane_bytewidth[0] % 8) {
+        fprintf(stderr, "benchtool: want one plane of rows of whole uint64 words, not %s %ux%u\n",
+                g->pix_fmt_name, g->width, g->height);
+        return 0;
+    }
+    return 1;
+}
+
+/* The checksum: the wrapping sum of the frame's rows as little-endian uint64 words, a plain
+ * loop (built -O2). */
+static uint64_t frame_sum(const struct shmout_frame_view *v)
+{
+    uint64_t s = 0;
+
+    for (uint32_t y = 0; y < v->geometry.plane_height[0]; y++) {
+        const uint8_t *row = v->data[0] + (size_t)y * v->linesize[0];
+        for (uint32_t x = 0; x < v->geometry.plane_bytewidth[0]; x += 8) {
+            uint64_t w;
+            memcpy(&w, row + x, 8);
+            s += w;
+        }
+    }
+    return s;
+}
+
+static int cmd_source(const char *name, uint32_t width, uint32_t height, double fps)
+{
+    struct shmout_writer_options opts;
+    struct shmout_geometry g;
+    struct shmout_frame_meta meta;
+    shmout_writer *w;
+    uint8_t *data[4], *filled[SHMOUT_MAX_SLOTS] = { 0 };
+    int ls[4], ret = 0;
+    unsigned nfilled = 0;
+    uint64_t n;
+    double t0, next;
+
+    if (shmout_geometry_init(&g, SHMOUT_PIX_RGBA, width, height, 1) < 0 || !known_layout(&g))
+        return 2;
+    shmout_writer_options_default(&opts);
+    opts.slots = SHMOUT_MAX_SLOTS;          /* a reader slower than the writer is not lapped */
+    catch_stop();
+    /* paced publishes on time, also on a loaded machine (the priority where allowed: root) */
+    prctl(PR_SET_TIMERSLACK, 1UL);
+    if (setpriority(PRIO_PROCESS, 0, -10) < 0)
+        errno = 0;
+    if (shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, &opts) < 0) {
+        fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+        return 1;
+    }
+    t0 = next = now_s();
+    for (n = 1; !stop; n++) {
+        unsigned k;
+        if (shmout_writer_begin_frame(w, data, ls) < 0) {
+            fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+            ret = 1;
+            break;
+        }
+        for (k = 0; k < nfilled && filled[k] != data[0]; k++)
+            ;
+        if (k == nfilled) {                 /* a slot not written yet: the whole frame */
+            for (uint32_t y = 0; y < g.plane_height[0]; y++)
+                for (uint32_t x = 0; x < g.plane_bytewidth[0]; x++)
+                    data[0][(size_t)y * ls[0] + x] = pattern((uint64_t)y * g.plane_bytewidth[0] + x);
+            if (nfilled < SHMOUT_MAX_SLOTS)
+                filled[nfilled++] = data[0];
+        }
+        for (unsigned b = 0; b < 8; b++)    /* bytes 0..7: the frame number, little-endian */
+            data[0][b] = (uint8_t)(n >> (8 * b));
+        memset(&meta, 0, sizeof(meta));
+        meta.pts = (int64_t)n;
+        meta.duration = 1;
+        meta.tb_num = 1;
+        meta.tb_den = fps > 0 ? (int)fps : 1000;
+        if (shmout_writer_publish(w, &meta) < 0) {
+            fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+            ret = 1;
+            break;
+        }
+        if (fps > 0) {
+            struct timespec ts;
+            double t = now_s();
+            next += 1 / fps;
+            if (next < t - 1 / fps)         /* fell behind (descheduled): no burst to catch up */
+                next = t;
+            ts.tv_sec = (time_t)next;
+            ts.tv_nsec = (long)((next - (double)ts.tv_sec) * 1e9);
+            while (!stop && clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+                ;
+        }
+    }
+    printf("{\"frames\": %llu, \"seconds\": %.6f}\n", (unsigned long long)(n - 1), now_s() - t0);
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
+    return ret;
+}
+
+/* Wait for a new frame of r and acquire it: 0, 1 (stopped, or the writer is gone: -ESHUTDOWN,
+ * -ESTALE) or -1 (an error, said). */
+static int next_view(shmout_reader *r, struct shmout_frame_view *v, int timeout_ms)
+{
+    int ret;
+
+    do
+        ret = shmout_reader_wait(r, timeout_ms);
+    while (ret == -ETIMEDOUT && !stop);
+    if (stop || ret == -ESHUTDOWN || ret == -ESTALE)
+        return 1;
+    if (ret < 0 || shmout_reader_acquire(r, v) < 0) {
+        fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_sum(const char *name, double seconds, double warmup)
+{
+    shmout_reader *r;
+    struct shmout_frame_view v;
+    uint64_t base = 0, ok = 0, torn = 0, bad = 0, checked = 0, window = 0;
+    uint64_t first_n = 0, last_n = 0, first_t = 0, last_t = 0;
+    double t0 = 0, t1 = 0, tw = 0, c0 = 0, sum_s = 0, now;
+    int ret = 0, counting = 0;
+
+    if (shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 20000) < 0) {
+        fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+        return 1;
+    }
+    catch_stop();
+    for (;;) {
+        uint64_t s;
+        double ts;
+        if ((ret = next_view(r, &v, 5000)) != 0)
+            break;
+        if (!checked) {
+            if (!known_layout(&v.geometry)) {
+                ret = -1;
+                break;
+            }
+            base = pattern_base((uint64_t)v.geometry.plane_bytewidth[0] * v.geometry.plane_height[0]);
+            tw = now_s() + warmup;
+        }
+        ts = now_s();
+        s = frame_sum(&v);
+        if (counting) {                     /* frames checked in the SECONDS */
+            sum_s += now_s() - ts;
+            window++;
+        }
+        checked++;
+        if (shmout_reader_validate(r, &v) != 0)
+            torn += counting;
+        else if (s != base + v.meta.frame_number) {
+            fprintf(stderr, "benchtool: frame %llu of '%s': checksum %016llx, not %016llx\n",
+                    (unsigned long long)v.meta.frame_number, name, (unsigned long long)s,
+                    (unsigned long long)(base + v.meta.frame_number));
+            bad++;
+        } else if (counting) {
+            /* the writer's rate, from the frames' numbers and publish times */
+            if (!ok) {
+                first_n = v.meta.frame_number;
+                first_t = v.meta.monotonic_ns;
+            }
+            last_n = v.meta.frame_number;
+            last_t = v.meta.monotonic_ns;
+            ok++;
+        }
+        now = now_s();
+        if (!counting && now >= tw) {       /* the warm-up is over: count from here */
+            counting = 1;
+            t0 = now;
+            c0 = cpu_s();
+        } else if (counting && now - t0 >= seconds) {
+            t1 = now;
+            break;
+        }
+    }
+    if (!t1)
+        t1 = now_s();
+    printf("{\"frames\": %llu, \"seconds\": %.6f, \"cpu\": %.6f, \"torn\": %llu, \"bad\": %llu, "
+           "\"checked\": %llu, \"window\": %llu, \"base\": \"%016llx\", \"sum_seconds\": %.6f, "
+           "\"published\": %llu, \"publish_seconds\": %.6f}\n",
+           (unsigned long long)ok, counting ? t1 - t0 : 0.0, counting ? cpu_s() - c0 : 0.0,
+           (unsigned long long)torn, (unsigned long long)bad, (unsigned long long)checked,
+           (unsigned long long)window, (unsigned long long)base, sum_s,
+           (unsigned long long)(last_n - first_n), (last_t - first_t) / 1e9);
+    shmout_reader_close(r);
+    return ret < 0 || bad || !counting || ok == 0;
+}
+
+/* The byte index of alpha in the pixels of an 8-bit format relay.py --invert takes (-1: none,
+ * every byte is inverted), or -2 for a format it refuses. */
+static int alpha_at(const char *fmt)
+{
+    static const char *const eight_bit[] = { "rgb0", "bgr0", "rgb24", "bgr24", "gray", "yuv420p",
+                                             "yuv422p", "yuv444p", "nv12", "nv21", NULL };
+
+    if (!strcmp(fmt, "rgba") || !strcmp(fmt, "bgra"))
+        return 3;
+    if (!strcmp(fmt, "argb") || !strcmp(fmt, "abgr"))
+        return 0;
+    for (int i = 0; eight_bit[i]; i++)
+        if (!strcmp(fmt, eight_bit[i]))
+            return -1;
+    return -2;
+}
+
+/* d = 255 - s over n bytes, alpha (byte `alpha` of each 4-byte pixel, -1 none) kept: eight
+ * bytes at a time, 255 - v being v ^ 0xff. */
+static void invert_row(uint8_t *d, const uint8_t *s, size_t n, int alpha)
+{
+    uint64_t m = ~(uint64_t)0;
+    size_t x = 0;
+
+    if (alpha >= 0)                         /* little-endian words: byte k is bits 8k..8k+7 */
+        m &= ~((uint64_t)0xff << (8 * alpha) | (uint64_t)0xff << (8 * (alpha + 4)));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; x + 8 <= n; x += 8) {
+        uint64_t v;
+        memcpy(&v, s + x, 8);
+        v ^= m;
+        memcpy(d + x, &v, 8);
+    }
+#endif
+    for (; x < n; x++)
+        d[x] = alpha >= 0 && x % 4 == (size_t)alpha ? s[x] : (uint8_t)(255 - s[x]);
+}
+
+static int same_geometry(const struct shmout_geometry *a, const struct shmout_geometry *b)
+{
+    return a->width == b->width && a->height == b->height && a->pix_fmt == b->pix_fmt &&
+           !strcmp(a->pix_fmt_name, b->pix_fmt_name) && a->dar_num == b->dar_num &&
+           a->dar_den == b->dar_den && a->sar_num == b->sar_num && a->sar_den == b->sar_den &&
+           !memcmp(&a->color, &b->color, sizeof(a->color));
+}
+
+static int cmd_relay(const char *src, const char *dst, long frames)
+{
+    shmout_reader *r;
+    shmout_writer *w = NULL;
+    struct shmout_frame_view v;
+    struct shmout_frame_meta meta;
+    uint8_t *data[4];
+    int ls[4], alpha, ret;
+    long relayed = 0, dropped = 0;
+    double t0, ti, invert_s = 0;
+
+    catch_stop();
+    if (shmout_reader_open(&r, src, SHMOUT_MEMTYPE_LOCAL, 20000) < 0) {
+        fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+        return 1;
+    }
+    if ((ret = next_view(r, &v, 20000)) != 0) {
+        fprintf(stderr, "benchtool: no frame from '%s'\n", src);
+        shmout_reader_close(r);
+        return 1;
+    }
+    if ((alpha = alpha_at(v.geometry.pix_fmt_name)) == -2) {
+        fprintf(stderr, "benchtool: relay --invert takes 8-bit formats, not %s\n", v.geometry.pix_fmt_name);
+        shmout_reader_close(r);
+        return 1;
+    }
+    if (shmout_writer_open(&w, dst, SHMOUT_MEMTYPE_LOCAL, &v.geometry, NULL) < 0) {
+        fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+        shmout_reader_close(r);
+        return 1;
+    }
+    t0 = now_s();
+    while (!stop && (frames <= 0 || relayed < frames)) {
+        if (!same_geometry(&v.geometry, shmout_writer_geometry(w, NULL))) {
+            if (shmout_writer_set_geometry(w, &v.geometry) < 0 ||
+                (alpha = alpha_at(v.geometry.pix_fmt_name)) == -2) {
+                fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+                ret = -1;
+                break;
+            }
+        }
+        if (shmout_writer_get_active(w)) {
+            if (shmout_writer_begin_frame(w, data, ls) < 0) {
+                fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+                ret = -1;
+                break;
+            }
+            ti = now_s();
+            for (uint32_t p = 0; p < v.geometry.nb_planes; p++)
+                for (uint32_t y = 0; y < v.geometry.plane_height[p]; y++)
+                    invert_row(data[p] + (size_t)y * ls[p], v.data[p] + (size_t)y * v.linesize[p],
+                               v.geometry.plane_bytewidth[p], p ? -1 : alpha);
+            invert_s += now_s() - ti;
+            if (shmout_reader_validate(r, &v) == 0) {
+                memset(&meta, 0, sizeof(meta));
+                meta.pts = v.meta.pts;
+                meta.duration = v.meta.duration;
+                meta.tb_num = v.meta.tb_num;
+                meta.tb_den = v.meta.tb_den;
+                if (shmout_writer_publish(w, &meta) < 0) {
+                    fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+                    ret = -1;
+                    break;
+                }
+                relayed++;
+            } else
+                dropped++;                  /* torn: the slot begun is reused by the next frame */
+        }
+        /* follow the source's active toggle, as relay.py does */
+        if ((shmout_reader_status(r) == SHMOUT_STATUS_ACTIVE) != shmout_writer_get_active(w))
+            shmout_writer_set_active(w, shmout_reader_status(r) == SHMOUT_STATUS_ACTIVE);
+        while (!stop && (ret = next_view(r, &v, 500)) == 1)
+            ;                               /* the source's writer is gone: wait for the next */
+        if (ret < 0)
+            break;
+        ret = 0;
+    }
+    printf("{\"relayed\": %ld, \"dropped\": %ld, \"seconds\": %.6f, \"invert_seconds\": %.6f}\n", relayed, dropped,
+           now_s() - t0, invert_s);
+    shmout_writer_close(w);
+    shmout_remove(dst, SHMOUT_MEMTYPE_LOCAL, 1);
+    shmout_reader_close(r);
+    return ret < 0;
+}
+
+static int cmd_relaycheck(const char *name, double seconds, double warmup)
+{
+    shmout_reader *r;
+    struct shmout_frame_view v;
+    uint8_t *ref = NULL, head[8];
+    uint64_t ok = 0, torn = 0, bad = 0, checked = 0, first_n = 0, last_n = 0, first_t = 0, last_t = 0;
+    uint64_t first_src = 0, last_src = 0;
+    size_t bw = 0;
+    double t0 = 0, t1 = 0, tw = 0, now;
+    int ret = 0, counting = 0, alpha = -1;
+
+    if (shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 20000) < 0) {
+        fprintf(stderr, "benchtool: %s\n", shmout_errmsg());
+        return 1;
+    }
+    catch_stop();
+    for (;;) {
+        uint64_t rows_bad = 0, stamp;
+        double tc;
+        if ((ret = next_view(r, &v, 5000)) != 0)
+            break;
+        tc = now_s();
+        if (!ref) {
+            if (!known_layout(&v.geometry) || (alpha = alpha_at(v.geometry.pix_fmt_name)) == -2 ||
+                !(ref = malloc((size_t)v.geometry.frame_bytes))) {
+                ret = -1;
+                break;
+            }
+            /* what the relay makes of the known frame: 255 - v, alpha kept */
+            bw = v.geometry.plane_bytewidth[0];
+            for (size_t i = 0; i < bw * v.geometry.plane_height[0]; i++)
+                ref[i] = alpha >= 0 && i % 4 == (size_t)alpha ? pattern(i) : (uint8_t)(255 - pattern(i));
+            tw = now_s() + warmup;
+        }
+        if (v.geometry.plane_bytewidth[0] != bw || v.geometry.frame_bytes < bw * v.geometry.plane_height[0]) {
+            fprintf(stderr, "benchtool: the geometry of '%s' changed\n", name);
+            ret = -1;
+            break;
+        }
+        /* bytes 0..7: the source's frame number (its pts), inverted but for alpha */
+        stamp = (uint64_t)v.meta.pts;
+        for (unsigned b = 0; b < 8; b++) {
+            uint8_t s = (uint8_t)(stamp >> (8 * b));
+            head[b] = alpha >= 0 && b % 4 == (unsigned)alpha ? s : (uint8_t)(255 - s);
+        }
+        rows_bad += memcmp(v.data[0], head, 8) != 0 || memcmp(v.data[0] + 8, ref + 8, bw - 8) != 0;
+        for (uint32_t y = 1; y < v.geometry.plane_height[0]; y++)
+            rows_bad += memcmp(v.data[0] + (size_t)y * v.linesize[0], ref + (size_t)y * bw, bw) != 0;
+        checked++;
+        if (shmout_reader_validate(r, &v) != 0)
+            torn += counting;
+        else if (rows_bad) {
+            fprintf(stderr, "benchtool: frame %llu of '%s' (source frame %llu): %llu rows not the "
+                    "inverted source\n", (unsigned long long)v.meta.frame_number, name,
+                    (unsigned long long)stamp, (unsigned long long)rows_bad);
+            bad++;
+        } else if (counting) {
+            /* the relay's own rate, from the frames it published */
+            if (!ok) {
+                first_n = v.meta.frame_number;
+                first_t = v.meta.monotonic_ns;
+                first_src = stamp;
+            }
+            last_n = v.meta.frame_number;
+            last_t = v.meta.monotonic_ns;
+            last_src = stamp;
+            ok++;
+        }
+        now = now_s();
+        if (!counting && now >= tw) {
+            counting = 1;
+            t0 = now;
+        } else if (counting && now - t0 >= seconds) {
+            t1 = now;
+            break;
+        }
+        /* a quarter of a core: the relay it measures keeps the machine's (2 cores) rest */
+        sleep_s(3 * (now - tc));
+    }
+    if (!t1)
+        t1 = now_s();
+    printf("{\"frames\": %llu, \"seconds\": %.6f, \"torn\": %llu, \"bad\": %llu, \"checked\": %llu, "
+           "\"published\": %llu, \"publish_seconds\": %.6f, \"source_published\": %llu}\n",
+           (unsigned long long)ok, counting ? t1 - t0 : 0.0, (unsigned long long)torn,
+           (unsigned long long)bad, (unsigned long long)checked,
+           (unsigned long long)(last_n - first_n), (last_t - first_t) / 1e9,
+           (unsigned long long)(last_src - first_src));
+    free(ref);
+    shmout_reader_close(r);
+    return ret < 0 || bad || ok < 2;
+}
+
 int main(int argc, char **argv)
 {
     if ((argc == 5 || (argc == 6 && !strcmp(argv[5], "--lossless"))) && !strcmp(argv[1], "shm") &&
@@ -300,7 +804,17 @@ int main(int argc, char **argv)
         return cmd_latency(argv[2], atol(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "publish"))
         return cmd_publish(argv[2], atol(argv[3]));
+    if (argc == 6 && !strcmp(argv[1], "source"))
+        return cmd_source(argv[2], (uint32_t)atol(argv[3]), (uint32_t)atol(argv[4]), atof(argv[5]));
+    if (argc == 5 && !strcmp(argv[1], "sum"))
+        return cmd_sum(argv[2], atof(argv[3]), atof(argv[4]));
+    if (argc == 5 && !strcmp(argv[1], "relay"))
+        return cmd_relay(argv[2], argv[3], atol(argv[4]));
+    if (argc == 5 && !strcmp(argv[1], "relaycheck"))
+        return cmd_relaycheck(argv[2], atof(argv[3]), atof(argv[4]));
     fprintf(stderr, "usage: benchtool shm NAME FRAMES PIXEL [--lossless] | pipe FRAME_BYTES ROW_BYTES FRAMES PIXEL |\n"
-                    "                 memcpy FRAME_BYTES SECONDS | latency NAME FRAMES | publish NAME FRAMES\n");
+                    "                 memcpy FRAME_BYTES SECONDS | latency NAME FRAMES | publish NAME FRAMES |\n"
+                    "                 source NAME WIDTH HEIGHT FPS | sum NAME SECONDS WARMUP | relay SRC DST FRAMES |\n"
+                    "                 relaycheck DST SECONDS WARMUP\n");
     return 2;
 }
