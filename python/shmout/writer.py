@@ -182,7 +182,8 @@ class WriterFrame:
 
     ``abandon()`` drops the frame instead of publishing it, as an exception leaving the block
     does. When the block ends the arrays handed out become read-only and the memoryviews are
-    released: a frame is never changed after it is published (readers could not tell)."""
+    released, so that a published frame is not changed by mistake: readers could not tell
+    (numpy lets an owner set the flag back, and OpenCV ignores it: do not keep them)."""
 
     def __init__(self, number: int, geometry: P.Geometry, buffers: List[memoryview],
                  pts: Optional[int], duration: int, tb: Optional[Tuple[int, int]],
