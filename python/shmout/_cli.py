@@ -21,10 +21,9 @@ import time
 from typing import Any, List, NoReturn, Optional, Sequence, Tuple
 
 from . import (BlockInfo, Error, Geometry, NotReadyError, OverwrittenError, ProtocolError,
-               Reader, list_blocks, base_name, PROTOCOL_VERSION, __version__)
+               Reader, list_blocks, probe, base_name, PROTOCOL_VERSION, __version__)
 from . import _sys as S
 from ._protocol import name_faults
-from .reader import probe
 
 _HAS_FPS = ("active", "inactive")               # libshmout reports fps only for these
 
