@@ -287,11 +287,9 @@ class FrameView(_FrameMeta):
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            self.close()
-        else:                   # an exception on its way out wins over a torn frame
+        if exc_type is not None:    # an exception on its way out wins over a torn frame
             self._strict = False
-            self.close()
+        self.close()
 
     def __del__(self) -> None:
         if getattr(self, "_mv", None) is not None:
@@ -1091,8 +1089,12 @@ class Reader(S.Closeable):
                    every: bool = False) -> Optional[Frame]:
         """wait() then read() (or read_next() with `every`, or when lossless): the next new
         frame, or None on timeout or when the writer is first seen gone (§12)."""
+        return self._next(timeout, every, None)
+
+    def _next(self, timeout, every, view):
+        """wait() then _read() until a frame (a copy, or with `view` a FrameView) comes."""
         while self.wait(timeout):
-            f = self._read(every)
+            f = self._read(every, view)
             if f is not None:
                 return f
         return None
@@ -1121,11 +1123,7 @@ class Reader(S.Closeable):
                   strict: bool = False) -> Optional[FrameView]:
         """wait() then view(): the next new frame in place, or None on timeout or when the
         writer is first seen gone (§12), as next_frame."""
-        while self.wait(timeout):
-            v = self._read(every, bool(strict))
-            if v is not None:
-                return v
-        return None
+        return self._next(timeout, every, bool(strict))
 
     def latest(self, timeout: Optional[float] = None, strict: bool = False) -> FrameView:
         """The newest frame newer than the last one returned, in place, for a ``with`` block
