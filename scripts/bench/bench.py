@@ -503,31 +503,43 @@ class Bench:
         """(rounds, seconds counted, warm-up seconds) of each Python-row run."""
         return (2, 0.5, 0.2) if self.quick else (3, 1.5, 0.3)
 
+    def py_best(self, res, kinds, run, pace):
+        """Rounds of one writer each at `res`, on which run(kind, block, writer_log) measures
+        every kind in turn (interleaved); the fastest row of each kind. The writer is paced at
+        `pace` times the fastest row so far (first round: a guess from the frame's size)."""
+        w, h = RES[res]
+        fps, best = 3e10 / (w * h * 4), {}
+        for _ in range(self.py_timing()[0]):
+            with tempfile.TemporaryFile("w+") as log:
+                name, src = self.py_source(w, h, fps, log)
+                try:
+                    for kind in kinds:
+                        got = run(kind, name, log)
+                        got.update(kind=kind, res=res, writer_set_fps=fps)
+                        if got["fps"] > best.get(kind, {"fps": -1})["fps"]:
+                            best[kind] = got
+                finally:
+                    self.py_end([src], [name])
+            fps = min(pace * max(b["fps"] for b in best.values()), 100000)
+        return best
+
     def py_readers(self):
         """The C, zero-copy and copy readers on one writer per round, interleaved; the fastest
         of the rounds each."""
-        rounds, secs, warm = self.py_timing()
+        _, secs, warm = self.py_timing()
         bt = os.path.join(self.tools, "benchtool")
+
+        def run(kind, name, log):
+            cmd = [bt, "sum", name, str(secs), str(warm)] if kind == "c" else \
+                  [self.numpy_py, "-B", os.path.join(self.here, "pyread.py"),
+                   "view" if kind == "zero-copy" else "copy", name, str(secs), str(warm)]
+            got = self.py_run(cmd, "the %s reader" % kind, log)
+            got.update(fps=got["frames"] / got["seconds"],
+                       writer_fps=got["published"] / got["publish_seconds"] if got["publish_seconds"] else 0)
+            return got
         rows = []
         for res in PY_SIZES:
-            w, h = RES[res]
-            fps, best = 3e10 / (w * h * 4), {}
-            for _ in range(rounds):
-                with tempfile.TemporaryFile("w+") as log:
-                    name, src = self.py_source(w, h, fps, log)
-                    try:
-                        for kind in PY_READERS:
-                            cmd = [bt, "sum", name, str(secs), str(warm)] if kind == "c" else \
-                                  [self.numpy_py, "-B", os.path.join(self.here, "pyread.py"),
-                                   "view" if kind == "zero-copy" else "copy", name, str(secs), str(warm)]
-                            got = self.py_run(cmd, "the %s reader" % kind, log)
-                            got.update(kind=kind, res=res, fps=got["frames"] / got["seconds"], writer_set_fps=fps,
-                                       writer_fps=got["published"] / got["publish_seconds"] if got["publish_seconds"] else 0)
-                            if got["fps"] > best.get(kind, {"fps": -1})["fps"]:
-                                best[kind] = got
-                    finally:
-                        self.py_end([src], [name])
-                fps = min(3 * max(b["fps"] for b in best.values()), 100000)
+            best = self.py_best(res, PY_READERS, run, 3)
             bases = {b["base"] for b in best.values()}
             if len(bases) != 1:
                 raise RuntimeError("the readers derived different checksums of the known frame at %s: %s" % (res, bases))
@@ -571,23 +583,11 @@ class Bench:
     def py_relays(self):
         """The C and the Python relay on one writer per round, interleaved; the fastest of the
         rounds each."""
-        rounds, secs, warm = self.py_timing()
+        _, secs, warm = self.py_timing()
         rows = []
         for res in ("1080p",) if self.quick else PY_SIZES:
-            w, h = RES[res]
-            fps, best = 3e10 / (w * h * 4), {}
-            for _ in range(rounds):
-                with tempfile.TemporaryFile("w+") as log:
-                    src, p = self.py_source(w, h, fps, log)
-                    try:
-                        for kind in PY_RELAYS:
-                            got = self.py_relay_run(kind, src, secs, warm, log)
-                            got.update(res=res, writer_set_fps=fps)
-                            if got["fps"] > best.get(kind, {"fps": -1})["fps"]:
-                                best[kind] = got
-                    finally:
-                        self.py_end([p], [src])
-                fps = min(2.5 * max(b["fps"] for b in best.values()), 100000)
+            best = self.py_best(res, PY_RELAYS, lambda kind, src, log: self.py_relay_run(kind, src, secs, warm, log),
+                                2.5)
             for kind in PY_RELAYS:
                 rows.append(best[kind])
                 print("bench: %-18s %-6s %-16s %8.1f fps" % ("relay, " + kind, res, "rgba", best[kind]["fps"]), file=sys.stderr)

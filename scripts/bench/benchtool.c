@@ -87,6 +87,22 @@ static int row_bad(const uint8_t *p, size_t len)
     return len > MAX_ROW || memcmp(p, ref_row, len) != 0;
 }
 
+/* The rate a block's frames were published at, from the first and the last frame a reader
+ * accepted: their numbers and the writer's own publish times (no clock of the reader's). */
+struct span {
+    uint64_t frames, first_n, last_n, first_t, last_t;
+};
+
+static void span_add(struct span *s, const struct shmout_frame_meta *m)
+{
+    if (!s->frames++) {
+        s->first_n = m->frame_number;
+        s->first_t = m->monotonic_ns;
+    }
+    s->last_n = m->frame_number;
+    s->last_t = m->monotonic_ns;
+}
+
 static int cmd_shm(const char *name, long frames, int lossless)
 {
     shmout_reader *r;
@@ -94,7 +110,8 @@ static int cmd_shm(const char *name, long frames, int lossless)
     struct shmout_frame_view v;
     struct shmout_reader_stats st;
     struct shmout_block_info info;
-    uint64_t bad = 0, block_bytes = 0, first_n = 0, last_n = 0, first_t = 0, last_t = 0, published = 0;
+    uint64_t bad = 0, block_bytes = 0, published = 0;
+    struct span sp = { 0 };
     long got = 0;
     double t0 = 0, c0 = cpu_s();
     int ret, fail = 0;
@@ -121,13 +138,7 @@ static int cmd_shm(const char *name, long frames, int lossless)
             for (uint32_t y = 0; y < v.geometry.plane_height[p]; y++)
                 bad += row_bad(v.data[p] + (size_t)y * v.linesize[p], v.geometry.plane_bytewidth[p]);
         if (shmout_reader_validate(r, &v) == 0) {
-            /* The writer's own rate, from the publish times of the frames themselves. */
-            if (!got) {
-                first_n = v.meta.frame_number;
-                first_t = v.meta.monotonic_ns;
-            }
-            last_n = v.meta.frame_number;
-            last_t = v.meta.monotonic_ns;
+            span_add(&sp, &v.meta);
             got++;
         }
     }
@@ -136,7 +147,7 @@ static int cmd_shm(const char *name, long frames, int lossless)
     if (lossless) {
         /* What the writer published in all: the frames it still publishes before it closes the
          * block (none, if it made exactly FRAMES), which a closed block returns first. */
-        published = last_n;
+        published = sp.last_n;
         while ((ret = shmout_reader_wait(r, 20000)) == 0 && shmout_reader_acquire(r, &v) == 0)
             published = v.meta.frame_number;
         if (ret != -ESHUTDOWN) {
@@ -144,13 +155,13 @@ static int cmd_shm(const char *name, long frames, int lossless)
             fail = 1;
         }
         if (got != frames || st.frames_seen != (uint64_t)frames || published != (uint64_t)frames ||
-            first_n != 1 || last_n != (uint64_t)frames || st.frames_skipped || st.frames_before_attach ||
+            sp.first_n != 1 || sp.last_n != (uint64_t)frames || st.frames_skipped || st.frames_before_attach ||
             st.torn_retries || st.evictions || st.registered != SHMOUT_REG_LOSSLESS || bad) {
             fprintf(stderr, "benchtool: lossless reader of '%s' did not get every frame intact: read %ld of %ld "
                     "(frames %llu to %llu), frames_seen %llu, the writer published %llu, skipped %llu "
                     "(%llu before attach), torn %llu, evictions %llu (at frame %llu), registered %u "
                     "(lossless is %d), rows not as expected %llu\n", name, got, frames,
-                    (unsigned long long)first_n, (unsigned long long)last_n,
+                    (unsigned long long)sp.first_n, (unsigned long long)sp.last_n,
                     (unsigned long long)st.frames_seen, (unsigned long long)published,
                     (unsigned long long)st.frames_skipped, (unsigned long long)st.frames_before_attach,
                     (unsigned long long)st.torn_retries, (unsigned long long)st.evictions,
@@ -165,7 +176,7 @@ static int cmd_shm(const char *name, long frames, int lossless)
            got, t0, cpu_s() - c0,
            (unsigned long long)st.frames_skipped, (unsigned long long)st.torn_retries,
            (unsigned long long)bad, (unsigned long long)block_bytes,
-           (unsigned long long)(last_n - first_n), (last_t - first_t) / 1e9,
+           (unsigned long long)(sp.last_n - sp.first_n), (sp.last_t - sp.first_t) / 1e9,
            (unsigned long long)st.frames_seen, (unsigned long long)st.evictions, (unsigned)st.registered,
            (unsigned long long)published);
     shmout_reader_close(r);
@@ -499,7 +510,7 @@ static int cmd_sum(const char *name, double seconds, double warmup)
     shmout_reader *r;
     struct shmout_frame_view v;
     uint64_t base = 0, ok = 0, torn = 0, bad = 0, checked = 0, window = 0;
-    uint64_t first_n = 0, last_n = 0, first_t = 0, last_t = 0;
+    struct span sp = { 0 };
     double t0 = 0, t1 = 0, tw = 0, c0 = 0, sum_s = 0, now;
     int ret = 0, counting = 0;
 
@@ -536,13 +547,7 @@ static int cmd_sum(const char *name, double seconds, double warmup)
                     (unsigned long long)(base + v.meta.frame_number));
             bad++;
         } else if (counting) {
-            /* the writer's rate, from the frames' numbers and publish times */
-            if (!ok) {
-                first_n = v.meta.frame_number;
-                first_t = v.meta.monotonic_ns;
-            }
-            last_n = v.meta.frame_number;
-            last_t = v.meta.monotonic_ns;
+            span_add(&sp, &v.meta);         /* the writer's rate */
             ok++;
         }
         now = now_s();
@@ -563,7 +568,7 @@ static int cmd_sum(const char *name, double seconds, double warmup)
            (unsigned long long)ok, counting ? t1 - t0 : 0.0, counting ? cpu_s() - c0 : 0.0,
            (unsigned long long)torn, (unsigned long long)bad, (unsigned long long)checked,
            (unsigned long long)window, (unsigned long long)base, sum_s,
-           (unsigned long long)(last_n - first_n), (last_t - first_t) / 1e9);
+           (unsigned long long)(sp.last_n - sp.first_n), (sp.last_t - sp.first_t) / 1e9);
     shmout_reader_close(r);
     return ret < 0 || bad || !counting || ok == 0;
 }
@@ -704,8 +709,8 @@ static int cmd_relaycheck(const char *name, double seconds, double warmup)
     shmout_reader *r;
     struct shmout_frame_view v;
     uint8_t *ref = NULL, head[8];
-    uint64_t ok = 0, torn = 0, bad = 0, checked = 0, first_n = 0, last_n = 0, first_t = 0, last_t = 0;
-    uint64_t first_src = 0, last_src = 0;
+    uint64_t ok = 0, torn = 0, bad = 0, checked = 0, first_src = 0, last_src = 0;
+    struct span sp = { 0 };
     size_t bw = 0;
     double t0 = 0, t1 = 0, tw = 0, now;
     int ret = 0, counting = 0, alpha = -1;
@@ -756,14 +761,9 @@ static int cmd_relaycheck(const char *name, double seconds, double warmup)
                     (unsigned long long)stamp, (unsigned long long)rows_bad);
             bad++;
         } else if (counting) {
-            /* the relay's own rate, from the frames it published */
-            if (!ok) {
-                first_n = v.meta.frame_number;
-                first_t = v.meta.monotonic_ns;
+            span_add(&sp, &v.meta);         /* the relay's own rate */
+            if (!ok)
                 first_src = stamp;
-            }
-            last_n = v.meta.frame_number;
-            last_t = v.meta.monotonic_ns;
             last_src = stamp;
             ok++;
         }
@@ -784,7 +784,7 @@ static int cmd_relaycheck(const char *name, double seconds, double warmup)
            "\"published\": %llu, \"publish_seconds\": %.6f, \"source_published\": %llu}\n",
            (unsigned long long)ok, counting ? t1 - t0 : 0.0, (unsigned long long)torn,
            (unsigned long long)bad, (unsigned long long)checked,
-           (unsigned long long)(last_n - first_n), (last_t - first_t) / 1e9,
+           (unsigned long long)(sp.last_n - sp.first_n), (sp.last_t - sp.first_t) / 1e9,
            (unsigned long long)(last_src - first_src));
     free(ref);
     shmout_reader_close(r);
