@@ -102,6 +102,10 @@ class Views(helpers.BlockTest):
                     self.assertTrue(v.intact)
                 p.kill()
         self.assertGreater(padded, 0, "no format had padded rows: the case proves nothing")
+        for bad in ("3", "8192", "x"):
+            q = helpers.run([SHMOUT_TOOL, "test-writer", self.name("pad"), "--align", bad])
+            self.assertEqual(q.returncode, 2, q.stderr)
+            self.assertIn("--align needs a power of two 1..4096, got '%s'" % bad, q.stderr)
 
     def test_overwritten_during_with_is_not_intact(self):
         name = self.name("ow")
@@ -116,6 +120,9 @@ class Views(helpers.BlockTest):
                 self.assertFalse(v.intact)
             self.assertFalse(v.intact)
             self.assertEqual(r.torn_views, 1)
+            for what in ("planes", "buffers"):      # closed: its memory is no longer checked
+                with self.assertRaisesRegex(ValueError, r"frame view #1 is closed"):
+                    getattr(v, what)
             with self.assertRaises(shmout.OverwrittenError):
                 with r.latest(0, strict=True) as v:
                     for i in range(3):
