@@ -13,7 +13,7 @@ PREFIX ?= /usr/local
 # make check TESTS="tests/ffmpeg/devices.sh ...": run only these suites.
 TESTS ?=
 
-.PHONY: all lib tools viewer examples ffmpeg windows check check-lib soak fuzz fuzz-seeds demo bench install patches clean distclean
+.PHONY: all lib tools viewer examples gst obs ffmpeg windows check check-lib soak fuzz fuzz-seeds demo bench install patches clean distclean
 all:
 
 ifneq ($(wildcard config.mk),)
@@ -28,7 +28,7 @@ endif
 ifeq ($(TARGET),windows)
 all: ffmpeg
 else
-all: lib tools examples ffmpeg
+all: lib tools examples gst obs ffmpeg
 endif
 
 # The Windows build beside this one, in build/windows, from the same FFmpeg tree and cache:
@@ -65,6 +65,10 @@ viewer:
 endif
 
 $(B)/lib/libshmout.a: lib
+
+# The GStreamer plugin (gst/) and the OBS source (obs/), when their development files are there.
+include $(TOP)/gst/gst.mk
+include $(TOP)/obs/obs.mk
 
 # examples/read_frames.c, built the way its comment tells users to: with pkg-config.
 examples: $(B)/examples/read_frames
