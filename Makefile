@@ -13,7 +13,7 @@ PREFIX ?= /usr/local
 # make check TESTS="tests/ffmpeg/devices.sh ...": run only these suites.
 TESTS ?=
 
-.PHONY: all lib tools viewer examples gst obs ffmpeg windows check check-lib soak fuzz fuzz-seeds demo bench install patches clean distclean
+.PHONY: all lib tools viewer examples gst obs install-gst install-obs ffmpeg windows check check-lib soak fuzz fuzz-seeds demo bench install patches clean distclean
 all:
 
 ifneq ($(wildcard config.mk),)
@@ -176,7 +176,7 @@ bench: all
 	    echo "bench: no GStreamer; as root: apt-get install gstreamer1.0-tools gstreamer1.0-plugins-bad libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev"
 	@! pkg-config --exists gstreamer-app-1.0 || $(CC) -std=c11 -Wall -Wextra -O2 $(TOP)/scripts/bench/gstread.c \
 	    $$(pkg-config --cflags --libs gstreamer-1.0 gstreamer-app-1.0) -o $(BENCH_TOOLS)/gstread
-	@python3 $(TOP)/scripts/bench/bench.py --bin $(B)/bin --tools $(BENCH_TOOLS) --out $(B)/bench $(if $(QUICK),--quick) \
+	@GST_PLUGIN_PATH=$(GST_PLUGIN_DIR) python3 $(TOP)/scripts/bench/bench.py --bin $(B)/bin --tools $(BENCH_TOOLS) --out $(B)/bench $(if $(QUICK),--quick) \
 	    $(if $(wildcard $(WIN_DIR)/build/bin/ffmpeg.exe),--win-bin $(WIN_DIR)/build/bin)
 
 demo: all
@@ -187,6 +187,7 @@ install: all
 	@mkdir -p "$(DESTDIR)$(PREFIX)/bin"
 	@for p in ffmpeg ffprobe ffplay shmout shmout-view ffmpeg.exe ffprobe.exe; do \
 	    [ ! -x "$(B)/bin/$$p" ] || install -m 755 "$(B)/bin/$$p" "$(DESTDIR)$(PREFIX)/bin/$$p"; done
+	@$(if $(filter windows,$(TARGET)),:,$(MAKE) --no-print-directory install-gst install-obs)
 	@echo "installed into $(DESTDIR)$(PREFIX)"
 
 # Regenerates patches/SERIES/ for every series whose pristine source is in the cache.

@@ -20,3 +20,15 @@ else
 gst:
 	@echo "make: GStreamer development files not found, no GStreamer plugin (apt-get install libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev)"
 endif
+
+# make install: the plugin into GStreamer's plugin directory under PREFIX (for PREFIX=/usr the
+# directory GStreamer searches itself; under any other prefix, GST_PLUGIN_PATH must name it).
+ifeq ($(HAVE_GST),yes)
+GST_INSTALL_DIR = $(shell pkg-config --define-variable=prefix=$(PREFIX) --variable=pluginsdir gstreamer-1.0)
+install-gst: gst
+	@mkdir -p "$(DESTDIR)$(GST_INSTALL_DIR)"
+	@install -m 755 $(GST_PLUGIN) "$(DESTDIR)$(GST_INSTALL_DIR)/libgstshmout.so"
+	@echo "installed the GStreamer plugin into $(DESTDIR)$(GST_INSTALL_DIR)$(if $(filter /usr,$(PREFIX)),, (export GST_PLUGIN_PATH=$(GST_INSTALL_DIR) for GStreamer to find it))"
+else
+install-gst:
+endif

@@ -37,6 +37,12 @@ second. And examples/relay.py --invert (run by pyrelay.py) against the same rela
 reader of it gets (benchtool relaycheck) checked to be the inverted source. The Python side runs
 under a python3 that has numpy (PYTHON, python3 or /usr/bin/python3); without one it is left out.
 
+GStreamer's elements against shmout's (issue 15, in the same run): at 1280x720 and 1920x1080
+rgba, `videotestsrc ! shmsink` read by `shmsrc` against `videotestsrc ! shmoutsink wait-readers=1`
+read by `shmoutsrc mode=lossless`, both into gstread, which checks every byte; frames per second
+at the reader, and the writer's and reader's CPU per frame (when gst-inspect-1.0 finds the
+plugin: make bench sets GST_PLUGIN_PATH).
+
 With --win-bin (the Windows build's bin, `make windows`): ffmpeg.exe under Wine, -f shmout
 (TouchDesigner's layout: a named mapping, a mutex per frame, no reader) against -f rawvideo NUL
 (the same frames written nowhere), at 1920x1080 and 640x360 rgba, in the same run.
@@ -56,6 +62,7 @@ import tempfile
 import time
 
 RES = {"720p": (1280, 720), "1080p": (1920, 1080), "4k": (3840, 2160)}
+GST_SIZES = ("720p", "1080p")   # the GStreamer elements' rows
 CASES = {
     # name: (source pixel format, shmout options, ffmpeg -vf for the pipe, GStreamer conversion, scale)
     "rgba": ("rgba", [], None, "", 1),
@@ -151,6 +158,9 @@ class Bench:
         self.bin, self.tools, self.quick, self.win_bin = args.bin, args.tools, args.quick, args.win_bin
         self.ffmpeg = os.path.join(self.bin, "ffmpeg")
         self.gst = shutil.which("gst-launch-1.0") and os.path.exists(os.path.join(self.tools, "gstread"))
+        # shmout's own elements (GST_PLUGIN_PATH from make bench)
+        self.gst_plugin = self.gst and subprocess.run(["gst-inspect-1.0", "shmoutsink"],
+                                                      capture_output=True).returncode == 0
         self.results, self.n = [], 0
         self.numpy_py = numpy_python()
         self.here = os.path.dirname(os.path.abspath(__file__))
@@ -203,29 +213,70 @@ class Bench:
         writer += conv.split() + ([caps, "!"] if conv else [])
         writer += ["shmsink", "socket-path=" + sock, "shm-size=%d" % (ow * oh * 4 * 16),
                    "wait-for-connection=true", "sync=false"]
-        if os.path.exists(sock):
+        got, wru = self.gst_pair(writer, "shmsrc socket-path=%s is-live=false" % sock, caps, n, ow * 4, sock=sock)
+        return reader_row("gstreamer", res, case, n, got, wru)
+
+    def gst_pair(self, writer, source, caps, n, row, sock=None, block=None):
+        """A GStreamer writer and gstread with SOURCE reading it: what gstread verified, the writer's
+        rusage. The writer is killed at the end; what it leaves behind is removed: shmsink's areas
+        (/dev/shm/shmpipe.<pid, 5 wide>.<n, 5 wide>, 16 frames each, hundreds of MB a run) and its
+        socket, or shmoutsink's block."""
+        if sock and os.path.exists(sock):
             os.unlink(sock)
         w_proc = subprocess.Popen(writer, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            if os.path.exists(sock):
-                break
-            time.sleep(0.02)
-        r = subprocess.run([os.path.join(self.tools, "gstread"), sock, caps, str(n), str(ow * 4), PIXEL],
-                           capture_output=True, text=True, timeout=300)
-        # os.kill, not Popen.kill: that polls first and may reap the writer, whose rusage
-        # wait4 then can no longer get (ECHILD).
-        os.kill(w_proc.pid, signal.SIGKILL)
-        _, status, wru = os.wait4(w_proc.pid, 0)
-        w_proc.returncode = os.waitstatus_to_exitcode(status)
-        # A killed shmsink leaves its area behind as /dev/shm/shmpipe.<pid, 5 wide>.<n, 5 wide>
-        # (16 frames each): remove the writer's, or every run would leave hundreds of MB.
-        for f in os.listdir("/dev/shm"):
-            part = f.split(".")
-            if len(part) == 3 and part[0] == "shmpipe" and part[1].strip() == str(w_proc.pid):
-                os.unlink(os.path.join("/dev/shm", f))
-        if os.path.exists(sock):
-            os.unlink(sock)
-        return reader_row("gstreamer", res, case, n, json.loads(r.stdout.strip().splitlines()[-1]), wru)
+        try:
+            for _ in range(100):
+                if not sock or os.path.exists(sock):
+                    break
+                time.sleep(0.02)
+            r = subprocess.run([os.path.join(self.tools, "gstread"), source, caps, str(n), str(row), PIXEL],
+                               capture_output=True, text=True, timeout=300)
+        finally:
+            # os.kill, not Popen.kill: that polls first and may reap the writer, whose rusage
+            # wait4 then can no longer get (ECHILD).
+            os.kill(w_proc.pid, signal.SIGKILL)
+            _, status, wru = os.wait4(w_proc.pid, 0)
+            w_proc.returncode = os.waitstatus_to_exitcode(status)
+            for f in os.listdir("/dev/shm"):
+                part = f.split(".")
+                if len(part) == 3 and part[0] == "shmpipe" and part[1].strip() == str(w_proc.pid):
+                    os.unlink(os.path.join("/dev/shm", f))
+            if sock and os.path.exists(sock):
+                os.unlink(sock)
+            if block:
+                subprocess.run([os.path.join(self.bin, "shmout"), "rm", block], capture_output=True)
+        return json.loads(r.stdout.strip().splitlines()[-1]), wru
+
+    def gst_elements(self):
+        """The plugin's elements against GStreamer's shm elements, rgba at 720p and 1080p, the same
+        videotestsrc pipeline into each sink, read by its matching source into gstread; the fastest
+        of a few interleaved runs each. shmsink blocks when its area is full (wait-for-connection);
+        shmoutsink waits for a lossless shmoutsrc, so neither pair loses frames."""
+        rows, rounds = [], 1 if self.quick else 3
+        for res in GST_SIZES:
+            w, h = RES[res]
+            n = self.frames(w, h)
+            caps = "video/x-raw,format=RGBA,width=%d,height=%d" % (w, h)
+            src = ["gst-launch-1.0", "-q", "videotestsrc", "pattern=black", "num-buffers=%d" % n, "!",
+                   caps + ",framerate=1000/1", "!"]
+            best = {}
+            for _ in range(rounds):
+                sock = "/tmp/shmout-bench-%d.sock" % os.getpid()
+                got, wru = self.gst_pair(src + ["shmsink", "socket-path=" + sock, "shm-size=%d" % (w * h * 4 * 16),
+                                                "wait-for-connection=true", "sync=false"],
+                                         "shmsrc socket-path=%s is-live=false" % sock, caps, n, w * 4, sock=sock)
+                name = self.name()
+                got2, wru2 = self.gst_pair(src + ["shmoutsink", "block=" + name, "wait-readers=1", "sync=false"],
+                                           "shmoutsrc block=%s mode=lossless timeout=20000" % name, caps, n, w * 4,
+                                           block=name)
+                for t, g, ru in (("gst-shmsink", got, wru), ("gst-shmoutsink", got2, wru2)):
+                    r = reader_row(t, res, "rgba", n, g, ru)
+                    if t not in best or r["fps"] > best[t]["fps"]:
+                        best[t] = r
+            for r in best.values():
+                print("bench: %-18s %-6s %-16s %8.1f fps" % (r["transport"], res, "rgba", r["fps"]), file=sys.stderr)
+            rows += list(best.values())
+        return rows
 
     def limit(self, res, case):
         (w, h), sc = RES[res], CASES[case][4]
@@ -619,6 +670,8 @@ class Bench:
                 for r in rows:
                     print("bench: %-18s %-6s %-16s %8.1f fps" % (r["transport"], res, case, r["fps"]), file=sys.stderr)
                 self.results += rows
+        if self.gst_plugin:
+            self.results += self.gst_elements()
         lat = [self.latency("immediate"), self.latency("nextframe")]
         ll = self.lossless()
         py = self.python()
@@ -731,6 +784,11 @@ def targets(by, keys, lat, py=None):
             if ("gstreamer", res, case) in by:
                 v = ratio(by[("shmout-nextframe", res, case)]["fps"], by[("gstreamer", res, case)]["fps"])
                 rows.append(("rgba %s: >= the GStreamer shm rate" % res, "%.2fx" % v, v >= 1, "gstreamer"))
+    for res in GST_SIZES:
+        if ("gst-shmoutsink", res, "rgba") in by:
+            v = ratio(by[("gst-shmoutsink", res, "rgba")]["fps"], by[("gst-shmsink", res, "rgba")]["fps"])
+            rows.append(("rgba %s: `videotestsrc ! shmoutsink` read by shmoutsrc >= 1.0x `videotestsrc ! shmsink` "
+                         "read by shmsrc" % res, "%.2fx" % v, v >= 1, "gst-sink"))
     if ("lossless-shmout", "1080p", "rgba") in by:
         v = ratio(by[("lossless-shmout", "1080p", "rgba")]["fps"], by[("lossless-pipe", "1080p", "rgba")]["fps"])
         rows.append(("rgba 1080p, lossless (every frame, -wait_readers 1): >= 3x the pipe's frame rate", "%.1fx" % v, v >= 3,
@@ -866,6 +924,14 @@ def report(results, lat, pub, ll, py, prof, win, out, gst, quick):
         lines.append("| relay (`examples/relay.py --invert`) / C relay | %s |" % " | ".join(
             "%.2f" % ratio(rl[("python", res)]["fps"], rl[("c", res)]["fps"]) if ("c", res) in rl else "n/a"
             for res in PY_SIZES))
+    if any(k[0] == "gst-shmoutsink" for k in by):
+        lines += ["", "| GStreamer elements (rgba) | %s |" % " | ".join(GST_SIZES), "| --- |" + " --- |" * len(GST_SIZES)]
+        for what, key in (("shmoutsink pair / shmsink pair, frames/s", "fps"),
+                          ("shmoutsink / shmsink, writer CPU per frame", "writer_cpu_per_frame"),
+                          ("shmoutsrc / shmsrc, reader CPU per frame", "reader_cpu_per_frame")):
+            lines.append("| %s | %s |" % (what, " | ".join(
+                "%.2f" % ratio(by[("gst-shmoutsink", res, "rgba")][key], by[("gst-shmsink", res, "rgba")][key])
+                for res in GST_SIZES)))
     lines += ["", "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
     missed, why_text = set(), dict(WHY, **py_why(py))
     for what, val, met, why in targets(by, keys, lat, py):

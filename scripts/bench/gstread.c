@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 the shmout authors
  *
- * gstread: the GStreamer reader of `make bench`. It pulls raw frames from a shmsink through
- * shmsrc and an appsink and checks every row against the expected pixel with memcmp, exactly
- * as benchtool does for shmout and the pipe, then prints one JSON line. shmsink sends no end
- * of stream to shmsrc and drops frames a slow reader misses, so it stops after FRAMES or after
- * a second without a frame, and times from the first frame to the last.
+ * gstread: the GStreamer reader of `make bench`. It pulls raw frames from a GStreamer source
+ * element (shmsrc reading a shmsink, or shmoutsrc reading a block) through an appsink and checks
+ * every row against the expected pixel with memcmp, exactly as benchtool does for shmout and the
+ * pipe, then prints one JSON line. shmsink sends no end of stream to shmsrc and drops frames a
+ * slow reader misses, so it stops after FRAMES or after a second without a frame, and times from
+ * the first frame to the last.
  *
- *   gstread SOCKET CAPS FRAMES ROW_BYTES PIXEL
- *   e.g. gstread /tmp/s "video/x-raw,format=RGBA,width=1920,height=1080,framerate=0/1" 300 7680 000000ff
+ *   gstread SOURCE CAPS FRAMES ROW_BYTES PIXEL
+ *   e.g. gstread "shmsrc socket-path=/tmp/s is-live=false" \
+ *                "video/x-raw,format=RGBA,width=1920,height=1080,framerate=0/1" 300 7680 000000ff
+ *        gstread "shmoutsrc block=cam1 mode=lossless" "video/x-raw,format=RGBA" 300 7680 000000ff
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -32,7 +35,7 @@ int main(int argc, char **argv)
     double t0 = 0, t1 = 0, c0;
 
     if (argc != 6) {
-        fprintf(stderr, "usage: gstread SOCKET CAPS FRAMES ROW_BYTES PIXEL\n");
+        fprintf(stderr, "usage: gstread SOURCE CAPS FRAMES ROW_BYTES PIXEL\n");
         return 2;
     }
     frames = atol(argv[3]);
@@ -45,7 +48,7 @@ int main(int argc, char **argv)
         return 2;
     }
     gst_init(&argc, &argv);
-    desc = g_strdup_printf("shmsrc socket-path=%s is-live=false ! %s ! appsink name=s sync=false", argv[1], argv[2]);
+    desc = g_strdup_printf("%s ! %s ! appsink name=s sync=false", argv[1], argv[2]);
     if (!(pipe = gst_parse_launch(desc, &err))) {
         fprintf(stderr, "gstread: %s\n", err->message);
         return 1;

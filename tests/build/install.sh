@@ -3,7 +3,7 @@
 # Copyright (c) 2026 the shmout authors
 #
 # install.sh: `make install PREFIX=DIR` puts the programs, the library (static and shared), its
-# headers and its pkg-config file under DIR, and a program built with `pkg-config shmout`
+# headers and its pkg-config file, and the GStreamer plugin under DIR, and a program built with `pkg-config shmout`
 # against the installed copy links and runs, statically and dynamically.
 . "$(dirname "$0")/../lib/testlib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,6 +14,17 @@ for f in bin/ffmpeg bin/ffprobe bin/shmout lib/libshmout.a lib/libshmout.so incl
          include/shmout/shmout_protocol.h lib/pkgconfig/shmout.pc; do
     [ -e "$P/$f" ] && ok "installs $f" || fail "installs $f" "$(cd "$P" && find . | head -n 30)"
 done
+# The GStreamer plugin, where GStreamer looks under the prefix, loadable from there
+if pkg-config --exists gstreamer-1.0 gstreamer-video-1.0 gstreamer-base-1.0; then
+    gdir=$P/$(pkg-config --variable=pluginsdir gstreamer-1.0 | sed "s|^$(pkg-config --variable=prefix gstreamer-1.0)/||")
+    [ -e "$gdir/libgstshmout.so" ] && ok "installs the GStreamer plugin into ${gdir#"$P/"}" ||
+        fail "installs the GStreamer plugin into ${gdir#"$P/"}" "$(cd "$P" && find . -name '*.so' | head)"
+    out=$(GST_PLUGIN_PATH=$gdir GST_REGISTRY=$T/registry.bin gst-inspect-1.0 shmoutsink 2>&1) &&
+        ok "gst-inspect-1.0 finds shmoutsink in the installed plugin" ||
+        fail "gst-inspect-1.0 finds shmoutsink in the installed plugin" "$out"
+else
+    skip "GStreamer's development files are not installed: no plugin to install"
+fi
 cat > "$T/reader.c" <<'C'
 #include <errno.h>
 #include <stdio.h>
