@@ -694,6 +694,9 @@ WHY = {
                 "below says which: the writer waits only for a reader slower than itself); the writer's is "
                 "FFmpeg's per-frame pipeline around the one copy into the block, as for the limit, and on 2 "
                 "cores its threads share them with the reader and whatever else runs",
+    "gst-sink": "the pair goes at its slower side's pace: shmoutsrc copies each frame out of the block once (a "
+                "reader never owns a slot, the writer may reuse it), where shmsrc hands the reader shmsink's memory "
+                "itself, kept by reference counts across the socket; the CPU rows above show which side costs what",
     "nextframe": "on 2 cores the conversion competes with FFmpeg's own threads either way; moving it "
                  "to the worker overlaps it with the next frame's production only when that is costly",
 }
