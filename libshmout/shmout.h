@@ -210,6 +210,19 @@ void shmout_writer_get_stats(const shmout_writer *w, struct shmout_writer_stats 
  * name; "shmout rm NAME" removes them. NULL-safe. */
 void shmout_writer_close(shmout_writer *w);
 
+/* Keep the writer's current data object mapped beyond the writer's own use of it. Pointers from
+ * shmout_writer_begin_frame point into this mapping; shmout_writer_set_geometry (when it moves
+ * to a larger data object) and shmout_writer_close unmap it, which would leave pointers lent
+ * elsewhere (e.g. a buffer another thread still holds) dangling. A retained mapping stays
+ * mapped, readable and writable, until its last reference is released: the object is still
+ * unlinked on schedule, only the munmap waits. Not a protocol change: what is written there
+ * after the writer left the object is seen by no reader that follows the block. The reference
+ * count is atomic: shmout_mapping_release may be called from any thread, also after
+ * shmout_writer_close. retain never fails (the writer always has a data object). */
+struct shmout_mapping;
+struct shmout_mapping *shmout_writer_retain_mapping(shmout_writer *w);
+void shmout_mapping_release(struct shmout_mapping *m);    /* NULL-safe */
+
 /* ---- reader ------------------------------------------------------------ */
 
 typedef struct shmout_reader shmout_reader;

@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +22,18 @@
 
 #include "shmout_priv.h"
 
+/* A data object's mapping, reference-counted: the writer holds one reference while the object
+ * is current, shmout_writer_retain_mapping() hands out more; the last release unmaps it. */
+struct shmout_mapping {
+    atomic_uint refs;
+    void *map;
+    size_t size;
+};
+
 struct segment {
     uint8_t *map;
     size_t size;
+    struct shmout_mapping *mapping;  /* the writer's reference to map */
     uint32_t gen;
     ino_t ino;                       /* to unlink only our own object */
     struct shmout_segment_header *sh;
@@ -171,6 +181,14 @@ static int create_segment(shmout_writer *w, uint32_t gen, uint64_t capacity, str
     }
     if (ret < 0)
         return ret;
+    if (!(s->mapping = malloc(sizeof(*s->mapping)))) {
+        munmap(map, (size_t)size);
+        shm_unlink(dname);
+        return shmout_priv_fail(-ENOMEM, "out of memory");
+    }
+    atomic_init(&s->mapping->refs, 1);
+    s->mapping->map = map;
+    s->mapping->size = (size_t)size;
     s->map = map;
     s->size = (size_t)size;
     s->gen = gen;
@@ -205,8 +223,23 @@ static void drop_segment(shmout_writer *w, struct segment *s, int unlink_it)
         if (stat(path, &st) == 0 && st.st_ino == s->ino)
             shm_unlink(dname);
     }
-    munmap(s->map, s->size);
+    shmout_mapping_release(s->mapping);     /* unmapped once no retained reference is left */
+    s->mapping = NULL;
     s->map = NULL;
+}
+
+struct shmout_mapping *shmout_writer_retain_mapping(shmout_writer *w)
+{
+    atomic_fetch_add_explicit(&w->seg.mapping->refs, 1, memory_order_relaxed);
+    return w->seg.mapping;
+}
+
+void shmout_mapping_release(struct shmout_mapping *m)
+{
+    if (m && atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1) {
+        munmap(m->map, m->size);
+        free(m);
+    }
 }
 
 /* Publish geometry + generation through the header's geometry seqlock. */

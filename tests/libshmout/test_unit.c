@@ -1313,6 +1313,58 @@ static void test_fps_milli(void)
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 0);
 }
 
+/* Lines of /proc/self/maps that map one of block name's objects. */
+static int mapped_objects(const char *name)
+{
+    char line[512];
+    int n = 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof(line), f))
+        n += strstr(line, name) != NULL;
+    fclose(f);
+    return n;
+}
+
+/* shmout_writer_retain_mapping: a pointer from begin_frame stays readable and writable while
+ * its mapping is retained, after set_geometry moved to a larger data object and after close;
+ * the last release unmaps it. */
+static void test_retained_mapping(struct pair *p)
+{
+    struct shmout_geometry big = rgba(256, 256);
+    struct shmout_mapping *m1, *m2;
+    uint8_t *d1[4], *d2[4];
+    int ls[4], base;
+
+    base = mapped_objects(p->name);             /* primary, wait and data object */
+    CHECK(base >= 3);
+    CHECK_EQ(shmout_writer_begin_frame(p->w, d1, ls), 0);
+    m1 = shmout_writer_retain_mapping(p->w);
+    memset(d1[0], 0x5a, (size_t)ls[0] * p->g.height);
+    CHECK_EQ(shmout_writer_set_geometry(p->w, &big), 0);       /* new data object */
+    CHECK_EQ(d1[0][0], 0x5a);
+    CHECK_EQ(d1[0][(size_t)ls[0] * p->g.height - 1], 0x5a);
+    memset(d1[0], 0xa5, (size_t)ls[0] * p->g.height);          /* still writable */
+    CHECK_EQ(d1[0][7], 0xa5);
+    CHECK_EQ(mapped_objects(p->name), base + 1);                /* the old one is kept */
+    CHECK_EQ(shmout_writer_begin_frame(p->w, d2, ls), 0);
+    m2 = shmout_writer_retain_mapping(p->w);
+    d2[0][0] = 1;
+    shmout_writer_close(p->w);
+    p->w = NULL;
+    CHECK_EQ(d1[0][3], 0xa5);                                   /* both outlive the writer */
+    d2[0][(size_t)ls[0] * big.height - 1] = 2;
+    CHECK_EQ(d2[0][0], 1);
+    CHECK_EQ(d2[0][(size_t)ls[0] * big.height - 1], 2);
+    shmout_mapping_release(m1);
+    CHECK_EQ(d2[0][0], 1);
+    shmout_mapping_release(m2);
+    shmout_mapping_release(NULL);
+    CHECK_EQ(mapped_objects(p->name), 0);                       /* the last release unmaps */
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && !strcmp(argv[1], "--enospc")) {
@@ -1345,5 +1397,6 @@ int main(int argc, char **argv)
     RUN_PAIR(test_read_every_lost_frame, 8, 8);
     RUN_WRITER(test_wait_object_checked, 8, 8);
     RUN(test_fps_milli);
+    RUN_WRITER(test_retained_mapping, 8, 8);
     return t_failed_total != 0;
 }
