@@ -176,6 +176,8 @@ bench: all
 	    echo "bench: no GStreamer; as root: apt-get install gstreamer1.0-tools gstreamer1.0-plugins-bad libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev"
 	@! pkg-config --exists gstreamer-app-1.0 || $(CC) -std=c11 -Wall -Wextra -O2 $(TOP)/scripts/bench/gstread.c \
 	    $$(pkg-config --cflags --libs gstreamer-1.0 gstreamer-app-1.0) -o $(BENCH_TOOLS)/gstread
+	@! pkg-config --exists gstreamer-1.0 || $(CC) -std=c11 -Wall -Wextra -O2 $(TOP)/scripts/bench/gstwrite.c \
+	    $$(pkg-config --cflags --libs gstreamer-1.0) -o $(BENCH_TOOLS)/gstwrite
 	@GST_PLUGIN_PATH=$(GST_PLUGIN_DIR) python3 $(TOP)/scripts/bench/bench.py --bin $(B)/bin --tools $(BENCH_TOOLS) --out $(B)/bench $(if $(QUICK),--quick) \
 	    $(if $(wildcard $(WIN_DIR)/build/bin/ffmpeg.exe),--win-bin $(WIN_DIR)/build/bin)
 

@@ -13,14 +13,14 @@
 #include <sys/resource.h>
 #include <time.h>
 
-static double now_s(void)
+static inline double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double cpu_s(void)
+static inline double cpu_s(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -29,7 +29,7 @@ static double cpu_s(void)
 
 /* Fill row[0..len) with the pixel given in hex (1 to 16 bytes, e.g. 000000ff for opaque black
  * rgba); returns 0 if the pixel is not that. */
-static int fill_pattern(uint8_t *row, size_t len, const char *hex)
+static inline int fill_pattern(uint8_t *row, size_t len, const char *hex)
 {
     uint8_t px[16];
     size_t n = strlen(hex) / 2, i;
