@@ -63,7 +63,7 @@ typedef struct {
     gboolean have_geometry;
     struct shmout_geometry geometry;    /* of the current caps */
     GstVideoInfo info;                  /* the current caps */
-    GstClockTime frame_duration;        /* of the last frame, NONE if unknown */
+    GstClockTime latency;               /* reported: about a frame's duration, NONE unknown */
     gint flushing;                      /* atomic: unlock() was called */
     gboolean negotiate_error;           /* src_negotiate posted the error */
     gulong backoff_us;                  /* after reads that found no intact frame */
@@ -254,7 +254,7 @@ static gboolean src_start(GstBaseSrc *bsrc)
     self->have_frame = FALSE;
     self->have_geometry = FALSE;
     self->backoff_us = 0;
-    self->frame_duration = GST_CLOCK_TIME_NONE;
+    self->latency = GST_CLOCK_TIME_NONE;
     gst_video_info_init(&self->info);
     g_atomic_int_set(&self->flushing, 0);
     GST_INFO_OBJECT(self, "reading block '%s' (%s), mode %d", self->name,
@@ -407,7 +407,7 @@ static gboolean src_query(GstBaseSrc *bsrc, GstQuery *query)
         GstClockTime min;
 
         GST_OBJECT_LOCK(self);
-        min = GST_CLOCK_TIME_IS_VALID(self->frame_duration) ? self->frame_duration : 0;
+        min = GST_CLOCK_TIME_IS_VALID(self->latency) ? self->latency : 0;
         GST_OBJECT_UNLOCK(self);
         /* frames are pushed right after their publish (their PTS); one frame of latency
          * gives downstream a frame's time to convert before a synchronising sink renders */
@@ -441,6 +441,7 @@ static GstFlowReturn set_geometry(GstShmoutSrc *self, const struct shmout_geomet
                                   const struct shmout_frame_meta *m)
 {
     GstVideoInfo info;
+    struct shmout_geometry want;
     GError *error = NULL;
     gint fps_n, fps_d;
 
@@ -450,6 +451,36 @@ static GstFlowReturn set_geometry(GstShmoutSrc *self, const struct shmout_geomet
         GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("block '%s': %s", self->name, error->message),
                           (NULL));
         g_clear_error(&error);
+        return GST_FLOW_NOT_NEGOTIATED;
+    }
+    /* downstream takes the pixels by format and size: the block's planes must be those of the
+     * format at its size (as writers lay them out), or a hostile block could have us push
+     * buffers whose rows are partly never written */
+    if (shmout_geometry_init(&want, g->pix_fmt, g->width, g->height, 1) < 0 ||
+        want.nb_planes != g->nb_planes) {
+        GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("block '%s': its %ux%u %s frames have %u planes, "
+                          "the format has %u", self->name, g->width, g->height, g->pix_fmt_name,
+                          g->nb_planes, want.nb_planes), (NULL));
+        return GST_FLOW_NOT_NEGOTIATED;
+    }
+    for (guint p = 0; p < g->nb_planes; p++) {
+        if (want.plane_bytewidth[p] != g->plane_bytewidth[p] ||
+            want.plane_height[p] != g->plane_height[p]) {
+            GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                              ("block '%s': plane %u of its %ux%u %s frames (%u rows of %u "
+                               "bytes) does not fit the format (%u rows of %u bytes)",
+                               self->name, p, g->width, g->height, g->pix_fmt_name,
+                               g->plane_height[p], g->plane_bytewidth[p], want.plane_height[p],
+                               want.plane_bytewidth[p]), (NULL));
+            return GST_FLOW_NOT_NEGOTIATED;
+        }
+    }
+    /* buffer pools take sizes as guint */
+    if (GST_VIDEO_INFO_SIZE(&info) > G_MAXUINT) {
+        GST_ELEMENT_ERROR(self, STREAM, FORMAT,
+                          ("block '%s': its %ux%u %s frames (%" G_GSIZE_FORMAT " bytes) are "
+                           "larger than GStreamer's buffers can be", self->name, g->width,
+                           g->height, g->pix_fmt_name, GST_VIDEO_INFO_SIZE(&info)), (NULL));
         return GST_FLOW_NOT_NEGOTIATED;
     }
     for (guint p = 0; p < g->nb_planes; p++) {
@@ -675,11 +706,17 @@ static void stamp(GstShmoutSrc *self, GstBuffer *buf, const struct shmout_frame_
                                          (guint64)m->tb_den);
     GST_BUFFER_DURATION(buf) = duration;
     GST_BUFFER_OFFSET(buf) = m->frame_number;
+    /* the latency (one frame) is known now, or changed: a longer frame, or one much shorter
+     * than the latency reported (not on every jitter of a variable rate: each message makes
+     * the pipeline query every element again) */
     GST_OBJECT_LOCK(self);
-    changed = self->frame_duration != duration;
-    self->frame_duration = duration;
+    changed = GST_CLOCK_TIME_IS_VALID(duration) &&
+              (!GST_CLOCK_TIME_IS_VALID(self->latency) || duration > self->latency ||
+               duration < self->latency - self->latency / 4);
+    if (changed)
+        self->latency = duration;
     GST_OBJECT_UNLOCK(self);
-    if (changed)    /* the latency (one frame) is known now, or changed */
+    if (changed)
         gst_element_post_message(GST_ELEMENT(self),
                                  gst_message_new_latency(GST_OBJECT(self)));
 }
@@ -693,11 +730,8 @@ static GstFlowReturn alloc_buffer(GstShmoutSrc *self, GstBuffer **buf)
         *buf = gst_buffer_new_allocate(NULL, GST_VIDEO_INFO_SIZE(&self->info), NULL);
         return *buf ? GST_FLOW_OK : GST_FLOW_ERROR;
     }
-    if (!gst_buffer_pool_is_active(pool) && !gst_buffer_pool_set_active(pool, TRUE)) {
-        gst_object_unref(pool);
-        GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("cannot activate the buffer pool"), (NULL));
-        return GST_FLOW_ERROR;
-    }
+    /* basesrc activates the pool it negotiated and deactivates it to flush: an inactive pool
+     * says FLUSHING */
     fr = gst_buffer_pool_acquire_buffer(pool, buf, NULL);
     gst_object_unref(pool);
     return fr;

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  * Copyright (c) 2026 the shmout authors
  *
- * shmout-source.c - OBS Studio source "shmout block": shows a shmout block (GPL because it links libobs) */
+ * shmout-source.c - OBS Studio source "shmout block" (GPL because it links libobs): shows the
+ * newest frame of a shmout block as an async video source. A reader thread waits on the block,
+ * copies each new frame (shmout_reader_read, never torn) and outputs it in an OBS format, as it
+ * is or converted with libswscale; it shows nothing while no writer is there and follows
+ * resizes, writer restarts and changes of the block name in the settings. */
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -15,6 +19,7 @@
 #include <util/platform.h>
 #include <util/threading.h>
 
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libavutil/pixfmt.h>
 #include <libswscale/swscale.h>
@@ -27,6 +32,9 @@ OBS_DECLARE_MODULE()
 #define SET_NAME "name"
 #define SET_MEMTYPE "memtype"
 #define SET_PICK "pick"
+
+/* the largest frame side shown: larger than the textures OBS's renderers make */
+#define MAX_SIDE 16384
 
 #define blog_src(lvl, s, fmt, ...) \
     blog(lvl, "[shmout source '%s'] " fmt, obs_source_get_name((s)->source), ##__VA_ARGS__)
@@ -43,6 +51,7 @@ struct shm_src {
 
     /* the thread's buffers: the block's frame as read, and the converted frame */
     struct shmout_geometry geo;     /* geometry the read buffers are for (width 0: none) */
+    struct shmout_geometry refused; /* a geometry that cannot be shown (width 0: none) */
     uint8_t *plane[4];
     int linesize[4];
     enum video_format obs_fmt;      /* format to show it in; VIDEO_FORMAT_NONE: unsupported */
@@ -105,11 +114,6 @@ static bool convert_format(enum AVPixelFormat src, enum AVPixelFormat *dst, enum
     return sws_isSupportedInput(src) && sws_isSupportedOutput(*dst);
 }
 
-static bool obs_format_is_yuv(enum video_format f)
-{
-    return format_is_yuv(f);
-}
-
 /* frame colour from the block's H.273 matrix/transfer and FFmpeg range */
 static void set_color(struct obs_source_frame *f, const struct shmout_geometry *g)
 {
@@ -117,7 +121,7 @@ static void set_color(struct obs_source_frame *f, const struct shmout_geometry *
     enum video_range_type range;
 
     f->trc = VIDEO_TRC_DEFAULT;
-    if (!obs_format_is_yuv(f->format)) {
+    if (!format_is_yuv(f->format)) {
         f->full_range = true;
         video_format_get_parameters_for_format(VIDEO_CS_SRGB, VIDEO_RANGE_FULL, f->format,
                                                f->color_matrix, f->color_range_min,
@@ -160,36 +164,64 @@ static void free_buffers(struct shm_src *s)
     s->obs_fmt = VIDEO_FORMAT_NONE;
 }
 
-/* Buffers and conversion for geometry g. false: OBS cannot show this format. */
+/* libobs and libswscale take the pixels by format, width and height, not by the block's plane
+ * table: the planes must be those of the format at its size (as the shmout device writes them),
+ * or a hostile block could announce a large frame in small planes. */
+static bool planes_fit(const struct shmout_geometry *g, enum AVPixelFormat fmt)
+{
+    int linesize[4];
+    ptrdiff_t linesizes[4];
+    size_t sizes[4];
+
+    if (g->width > MAX_SIDE || g->height > MAX_SIDE ||
+        av_image_fill_linesizes(linesize, fmt, (int)g->width) < 0)
+        return false;
+    for (int i = 0; i < 4; i++)
+        linesizes[i] = linesize[i];
+    if (av_image_fill_plane_sizes(sizes, fmt, (int)g->height, linesizes) < 0)
+        return false;
+    for (uint32_t i = 0; i < 4; i++) {
+        bool used = i < g->nb_planes;
+        if (used != (sizes[i] > 0) || (used && (linesize[i] <= 0 ||
+                                                g->plane_bytewidth[i] != (uint32_t)linesize[i] ||
+                                                g->plane_height[i] != sizes[i] / linesize[i])))
+            return false;
+    }
+    return true;
+}
+
+/* Buffers and conversion for geometry g. false: OBS cannot show it (nothing allocated). */
 static bool setup_buffers(struct shm_src *s, const struct shmout_geometry *g)
 {
     uint32_t fmt_code = g->pix_fmt;
+    enum AVPixelFormat av_fmt = av_get_pix_fmt(g->pix_fmt_name);
 
     free_buffers(s);
-    s->geo = *g;
-    for (uint32_t i = 0; i < g->nb_planes && i < 4; i++) {
-        s->linesize[i] = (int)((g->plane_bytewidth[i] + 63u) & ~63u);
-        s->plane[i] = bmalloc((size_t)s->linesize[i] * g->plane_height[i]);
-    }
+    if (av_fmt == AV_PIX_FMT_NONE || !planes_fit(g, av_fmt))
+        return false;
     if (fmt_code == SHMOUT_PIX_OTHER || !shmout_pix_fmt_name(fmt_code))
         fmt_code = shmout_pix_fmt_from_name(g->pix_fmt_name);
     s->obs_fmt = direct_format(fmt_code);
-    if (s->obs_fmt != VIDEO_FORMAT_NONE)
+    if (s->obs_fmt == VIDEO_FORMAT_NONE) {
+        /* convert with swscale */
+        s->sws_src = av_fmt;
+        if (!convert_format(s->sws_src, &s->sws_dst, &s->obs_fmt))
+            goto refuse;
+        s->sws = sws_getContext((int)g->width, (int)g->height, s->sws_src,
+                                (int)g->width, (int)g->height, s->sws_dst,
+                                SWS_POINT | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL,
+                                NULL);
+        if (!s->sws)
+            goto refuse;
+    }
+    /* bytewidth <= 65536 * 8 (planes_fit): rounding it up stays far below INT_MAX */
+    s->geo = *g;
+    for (uint32_t i = 0; i < g->nb_planes; i++) {
+        s->linesize[i] = (int)((g->plane_bytewidth[i] + 63u) & ~63u);
+        s->plane[i] = bmalloc((size_t)s->linesize[i] * g->plane_height[i]);
+    }
+    if (!s->sws)
         return true;
-
-    /* convert with swscale */
-    s->sws_src = av_get_pix_fmt(g->pix_fmt_name);
-    if (s->sws_src == AV_PIX_FMT_NONE || !convert_format(s->sws_src, &s->sws_dst, &s->obs_fmt)) {
-        s->obs_fmt = VIDEO_FORMAT_NONE;
-        return false;
-    }
-    s->sws = sws_getContext((int)g->width, (int)g->height, s->sws_src,
-                            (int)g->width, (int)g->height, s->sws_dst,
-                            SWS_POINT | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
-    if (!s->sws) {
-        s->obs_fmt = VIDEO_FORMAT_NONE;
-        return false;
-    }
     {
         const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(s->sws_dst);
         size_t total = 0, off[4] = { 0 };
@@ -212,6 +244,10 @@ static bool setup_buffers(struct shm_src *s, const struct shmout_geometry *g)
             s->conv[p] = s->conv[0] + off[p];
     }
     return true;
+
+refuse:
+    free_buffers(s);
+    return false;
 }
 
 static void clear_output(struct shm_src *s)
@@ -235,7 +271,7 @@ static bool nap(struct shm_src *s, int ms)
     for (; ms > 0; ms -= 20) {
         if (stop_requested(s))
             return true;
-        os_sleep_ms(20);
+        os_sleep_ms(ms < 20 ? ms : 20);
     }
     return stop_requested(s);
 }
@@ -282,8 +318,9 @@ static void writer_gone(struct shm_src *s)
     clear_output(s);
 }
 
-/* Read the newest frame and show it. */
-static void read_and_show(struct shm_src *s, shmout_reader *r)
+/* Read the newest frame and show it. Returns 0, -EAGAIN (no intact frame: the writer kept
+ * overwriting it, or announces one it never wrote) or another error of shmout_reader_read. */
+static int read_and_show(struct shm_src *s, shmout_reader *r)
 {
     struct shmout_geometry got;
     struct shmout_frame_meta meta;
@@ -291,31 +328,39 @@ static void read_and_show(struct shm_src *s, shmout_reader *r)
 
     for (int tries = 0; tries < 3; tries++) {
         ret = shmout_reader_read(r, &s->geo, s->plane, s->linesize, &got, &meta);
-        if (ret == -EMSGSIZE) {
-            if (!setup_buffers(s, &got) && !s->warned_format) {
-                blog_src(LOG_WARNING, s, "block %s: pixel format %s cannot be shown",
-                         s->name, got.pix_fmt_name);
-                s->warned_format = true;
-            }
-            continue;
+        if (ret != -EMSGSIZE)
+            break;
+        if (s->refused.width && !memcmp(&got, &s->refused, sizeof(got))) {
+            /* a frame that cannot be shown: take it without copying it, show nothing */
+            struct shmout_frame_view view;
+            ret = shmout_reader_acquire(r, &view);
+            if (ret == 0)
+                clear_output(s);
+            return ret;
         }
-        break;
+        memset(&s->refused, 0, sizeof(s->refused));
+        if (!setup_buffers(s, &got)) {
+            if (!s->warned_format)
+                blog_src(LOG_WARNING, s, "block %s: its %" PRIu32 "x%" PRIu32 " %s frames "
+                         "cannot be shown", s->name, got.width, got.height, got.pix_fmt_name);
+            s->warned_format = true;
+            s->refused = got;
+        }
     }
+    if (ret == -EMSGSIZE)
+        return -EAGAIN;             /* the geometry kept changing: soon again */
     if (ret < 0)
-        return;
+        return ret;
     /* the last frame of a writer that is gone is not shown (unless it was published just now,
      * right before the writer closed) */
     status = shmout_reader_status(r);
     if (status != SHMOUT_STATUS_ACTIVE && status != SHMOUT_STATUS_INACTIVE &&
         (!meta.monotonic_ns || os_gettime_ns() - meta.monotonic_ns > 200000000u)) {
         clear_output(s);
-        return;
-    }
-    if (s->obs_fmt == VIDEO_FORMAT_NONE) {
-        clear_output(s);
-        return;
+        return 0;
     }
     output_frame(s, &got, &meta);
+    return 0;
 }
 
 static void *reader_thread(void *data)
@@ -323,6 +368,7 @@ static void *reader_thread(void *data)
     struct shm_src *s = data;
     struct shmout_reader_options opts = { 0 };
     bool warned = false;
+    int backoff = 0;
 
     os_set_thread_name("shmout-source");
     opts.mode = SHMOUT_READ_LATEST;
@@ -349,12 +395,25 @@ static void *reader_thread(void *data)
                  shmout_memtype_name(s->memtype));
         while (!stop_requested(s)) {
             ret = shmout_reader_wait(r, 100);
-            if (ret == 0)
-                read_and_show(s, r);
-            else if (ret == -ESTALE || ret == -ESHUTDOWN)
+            if (ret == 0) {
+                ret = read_and_show(s, r);
+                if (ret == -EAGAIN) {
+                    /* the wait would say "new frame" again at once: 1, 2, 4 ... 32 ms, short
+                     * for a writer that lapped us, no busy loop on a broken one */
+                    backoff = backoff ? (backoff < 32 ? 2 * backoff : 32) : 1;
+                    if (nap(s, backoff))
+                        break;
+                    ret = 0;
+                    continue;
+                }
+                backoff = 0;
+                if (ret < 0)
+                    break;                  /* -EPROTO: open it again */
+            } else if (ret == -ESTALE || ret == -ESHUTDOWN) {
                 writer_gone(s);             /* no writer: show nothing */
-            else if (ret != -ETIMEDOUT)
+            } else if (ret != -ETIMEDOUT) {
                 break;                      /* -EPROTO: open it again */
+            }
         }
         shmout_reader_close(r);
         clear_output(s);
@@ -377,12 +436,13 @@ static void stop_thread(struct shm_src *s)
 
 static void start_thread(struct shm_src *s)
 {
-    if (!s->name[0] || shmout_name_validate(s->name, NULL, 0) < 0) {
+    if (!s->name[0]) {
         obs_source_output_video(s->source, NULL);
         return;
     }
     os_atomic_set_long(&s->stop, 0);
     s->warned_format = false;
+    memset(&s->refused, 0, sizeof(s->refused));
     if (pthread_create(&s->thread, NULL, reader_thread, s) == 0)
         s->thread_started = true;
     else
@@ -408,6 +468,11 @@ static void src_update(void *data, obs_data_t *settings)
     if (s->thread_started && !strcmp(name, s->name) && memtype == s->memtype)
         return;
     stop_thread(s);
+    /* a name too long for s->name is invalid: not cut to another block's name */
+    if (name[0] && shmout_name_validate(name, NULL, 0) < 0) {
+        blog_src(LOG_WARNING, s, "'%s' is not a valid block name: %s", name, shmout_errmsg());
+        name = "";
+    }
     snprintf(s->name, sizeof(s->name), "%s", name);
     s->memtype = memtype;
     start_thread(s);

@@ -247,6 +247,8 @@ geom.nb_planes.5        I  plane count|nb_planes
 geom.frame_bytes.huge   I  18446744073709551615
 data.latest_frame.ahead I  kept overwriting|no intact frame
 layout.wide_row         I  does not fit|planes
+layout.long_stride      I  does not fit the format
+layout.gray_small_plane I  does not fit the format
 layout.extra_plane      I  planes|no format for
 EOF
     # a hostile live writer: scribbling on the headers while they are read (flip), announcing a

@@ -244,6 +244,51 @@ else
     fail "rename: obs_test starts" "$(cat "$T/$name.err")"
 fi
 
+# 9. hostile blocks (tests/tools/hostile_block): planes smaller or larger than the format at its
+# size, read while the block looks alive (libobs and swscale take the pixels by format and size:
+# nothing may be shown, no crash), and frames that cannot be read (a corrupt frame geometry, a
+# frame announced but never written): no busy loop, the CPU time stays far below the wall time
+HB=$T/hostile_block
+if ${CC:-cc} -std=c11 -O2 -I"$B/include/shmout" "$(dirname "$0")/../tools/hostile_block.c" \
+        "$B/lib/libshmout.a" -pthread -o "$HB" 2>"$T/hb.err"; then
+    while read -r c live; do
+        name=$(blockname obsh)
+        extra="$extra $name"
+        "$HB" make "$name" "$c" >/dev/null 2>"$T/hbm.err" || { fail "hostile_block make $c" "$(cat "$T/hbm.err")"; continue; }
+        [ "$live" = live ] && "$HB" live "$name" ahead 1500 2500 >/dev/null
+        OBS_TEST_LOG=$T/$name.log "$HB" run 15 "$OBS_TEST" "$PLUGIN" "$name" 1 3 >"$T/$name.out" 2>"$T/$name.err"; rc=$?
+        cpu=$(sed -n 's/.*cpu \([0-9]*\) ms of \([0-9]*\) ms.*/\1 \2/p' "$T/$name.err")
+        if [ $rc -eq 0 ] && ! grep -q '^frame' "$T/$name.out" && shutdown_ok "$T/$name.out" &&
+           [ -n "$cpu" ] && [ $((${cpu% *} * 4)) -lt "${cpu#* }" ] &&
+           { [ "$live" != live ] || grep -q 'frames cannot be shown' "$T/$name.log"; }; then
+            ok "hostile block $c${live:+ (alive)}: nothing shown, no crash, cpu ${cpu% *} of ${cpu#* } ms"
+        else
+            fail "hostile block $c${live:+ (alive)}: nothing shown, no crash, no busy loop" \
+                "status $rc, cpu $cpu: $(grep -v '^frame' "$T/$name.out" | tr '\n' ' ') $(grep -c '^frame' "$T/$name.out") frames; $(cat "$T/$name.err")"
+        fi
+    done <<'EOF'
+layout.gray_small_plane live
+layout.long_stride      live
+layout.wide_row         live
+layout.extra_plane      live
+geom.width.0
+data.latest_frame.ahead
+EOF
+else
+    fail "build tests/tools/hostile_block.c" "$(cat "$T/hb.err")"
+fi
+
+# 10. a name longer than a block name may be (63) is refused, not cut to another block's name
+long=$(printf 'n%.0s' $(seq 100))
+if obs_start "$long" 1; then
+    wait $obs_pid
+    ! grep -q '^frame' "$T/$long.out" && grep -q "is not a valid block name" "$T/$long.log" &&
+        ok "a 100-character name: refused (logged), nothing shown" ||
+        fail "a 100-character name is refused" "$(cat "$T/$long.out") $(grep -i 'shmout' "$T/$long.log")"
+else
+    fail "long name: obs_test starts" "$(cat "$T/$long.err")"
+fi
+
 # every obs_test shut down promptly (the source's destroy joins its reader thread)
 slow=""
 for n in $blocks; do shutdown_ok "$T/$n.out" || slow="$slow $n($(grep '^shutdown' "$T/$n.out"))"; done
