@@ -42,6 +42,50 @@ gboolean gst_shmout_info_from_geometry(GstVideoInfo *info, const struct shmout_g
 gboolean gst_shmout_geometry_from_info(struct shmout_geometry *g, const GstVideoInfo *info,
                                        GError **error);
 
+/* ---- slot memory (slotmem.c) ----------------------------------------------------------- */
+
+/* GstMemory over a slot of a block (shmoutsink's lent slot, shmoutsrc's pushed frame). An owner
+ * (embedded in its element) has at most one memory on its slot at a time, owner->lent; lock
+ * guards lent, the memories' map counts and whatever the element keeps with them, and cond is
+ * broadcast on each unmap and free. */
+typedef struct _GstShmoutSlotMemory GstShmoutSlotMemory;
+
+typedef struct {
+    GMutex lock;
+    GCond cond;
+    GstShmoutSlotMemory *lent;      /* the memory still on its slot, or NULL */
+    GstAllocator *allocator;
+    guint64 detached;               /* memories moved off their slot */
+} GstShmoutSlotOwner;
+
+struct _GstShmoutSlotMemory {
+    GstMemory mem;
+    GstShmoutSlotOwner *owner;
+    GstObject *element;             /* a reference: keeps the owner alive */
+    guint8 *slot;                   /* the slot; NULL once detached */
+    guint8 *copy;                   /* private bytes after detach */
+    gpointer keep;                  /* what keeps slot mapped, released by keep_free at */
+    GDestroyNotify keep_free;       /* detach or free (NULL: nothing) */
+    gint maps;
+    guint64 frame;                  /* the element's: the frame it holds */
+    guint64 gen;                    /* geometry generation then */
+    gboolean published;
+};
+
+void gst_shmout_slot_owner_init(GstShmoutSlotOwner *o);
+void gst_shmout_slot_owner_clear(GstShmoutSlotOwner *o);
+/* A memory of size bytes over slot, made o->lent (which must be NULL). flags: e.g.
+ * GST_MEMORY_FLAG_READONLY; GST_MEMORY_FLAG_NO_SHARE is always added (copies really copy). */
+GstShmoutSlotMemory *gst_shmout_slot_memory_new(GstShmoutSlotOwner *o, GstObject *element,
+                                                GstMemoryFlags flags, guint8 *slot, gsize size,
+                                                gpointer keep, GDestroyNotify keep_free);
+/* TRUE if mem is one of o's memories. */
+gboolean gst_shmout_slot_is(const GstShmoutSlotOwner *o, GstMemory *mem);
+/* Move o->lent off its slot (copy to private memory, release keep). Called with o->lock held;
+ * while it is mapped, waits until deadline_us (g_get_monotonic_time; a past one: no wait).
+ * Returns 1 (detached), 0 (nothing lent, or freed meanwhile) or -1 (still mapped). */
+int gst_shmout_slot_detach(GstShmoutSlotOwner *o, gint64 deadline_us);
+
 G_END_DECLS
 
 #endif /* SHMOUT_GST_H */

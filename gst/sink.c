@@ -6,7 +6,7 @@
  * Zero copy. The protocol fixes frame n to slot n mod slot_count and the library lets one frame
  * be begun at a time, so the pool (propose_allocation) lends at most ONE buffer whose memory is
  * a slot ("slot-bound"): acquire_buffer calls shmout_writer_begin_frame and wraps the slot in a
- * GstShmoutMemory. While that buffer is alive (upstream, videorate, tee, a queue may hold it),
+ * GstShmoutSlotMemory. While that buffer is alive (upstream, videorate, tee, a queue may hold it),
  * acquire never blocks: it hands out ordinary system memory, which render copies into the slot.
  * When render gets the lent buffer for the begun frame it just publishes it.
  *
@@ -23,8 +23,9 @@
  * still points into; the memory's free (or its detach) releases it.
  *
  * Locks: wlock serialises every writer call (acquire runs in upstream's thread, render in the
- * sink's); mlock (with mcond) guards the lending state and the memories' map counts and is never
- * held while waiting for wlock, so mapping a buffer never waits for the writer.
+ * sink's); so.lock (with so.cond, gst/slotmem.c) guards the lending state and the memories'
+ * map counts and is never held while waiting for wlock, so mapping a buffer never waits for the
+ * writer.
  */
 #include <errno.h>
 #include <string.h>
@@ -91,8 +92,6 @@ GType gst_shmout_filter_get_type(void)
 
 /* ---- the element's state ---------------------------------------------------------------- */
 
-typedef struct _GstShmoutMemory GstShmoutMemory;
-
 typedef struct {
     GstBaseSink parent;
 
@@ -106,7 +105,7 @@ typedef struct {
     gint wait_readers_timeout;
     guint lossless_timeout;
 
-    GMutex wlock;                   /* every writer call, and the fields below to mlock */
+    GMutex wlock;                   /* every writer call, and the fields below to so.lock */
     shmout_writer *w;
     gchar *name;                    /* the block's name while open */
     guint w_slots;
@@ -116,13 +115,12 @@ typedef struct {
     gboolean readers_waited;
     gint ready;                     /* atomic: acquire may lend slots */
     gint flushing;                  /* atomic: unlock() -> interrupt the library's waits */
-    GstAllocator *allocator;
 
-    GMutex mlock;                   /* lending state, memories' maps, stats */
-    GCond mcond;
-    GstShmoutMemory *lent;          /* the one slot-bound memory alive, or NULL */
+    /* so.lock (with so.cond) guards the lending state (so.lent: the one slot-bound memory
+     * alive, or NULL), the memories' maps and the fields below */
+    GstShmoutSlotOwner so;
     guint alive;                    /* buffers of the sink's pools not yet released */
-    guint64 published, zero_copy, copied, dropped, detached;
+    guint64 published, zero_copy, copied, dropped;
 } GstShmoutSink;
 
 typedef struct {
@@ -133,128 +131,16 @@ typedef struct {
 
 G_DEFINE_TYPE(GstShmoutSink, gst_shmout_sink, GST_TYPE_BASE_SINK)
 
-/* ---- slot memory -------------------------------------------------------------------------- */
+/* ---- slot memory: gst/slotmem.c -------------------------------------------------------- */
 
-struct _GstShmoutMemory {
-    GstMemory mem;
-    GstShmoutSink *sink;            /* a reference */
-    guint8 *slot;                   /* the slot in the block; NULL once detached */
-    guint8 *copy;                   /* private bytes after detach */
-    struct shmout_mapping *mapping; /* keeps slot mapped */
-    guint64 frame;                  /* the frame number it was begun for */
-    guint64 gen;                    /* geometry generation then */
-    gboolean published;
-    gint maps;
-};
-
-typedef struct {
-    GstAllocator parent;
-} GstShmoutAllocator;
-
-typedef struct {
-    GstAllocatorClass parent_class;
-} GstShmoutAllocatorClass;
-
-GType gst_shmout_allocator_get_type(void);
-G_DEFINE_TYPE(GstShmoutAllocator, gst_shmout_allocator, GST_TYPE_ALLOCATOR)
-
-static GstMemory *allocator_alloc(GstAllocator *a, gsize size, GstAllocationParams *p)
-{
-    (void)a, (void)size, (void)p;
-    return NULL;                    /* memories are made by the pool only */
-}
-
-static void allocator_free(GstAllocator *a, GstMemory *mem)
-{
-    GstShmoutMemory *m = (GstShmoutMemory *)mem;
-    GstShmoutSink *sink = m->sink;
-
-    (void)a;
-    g_mutex_lock(&sink->mlock);
-    if (sink->lent == m) {
-        sink->lent = NULL;          /* the next acquire may lend a slot again */
-        g_cond_broadcast(&sink->mcond);
-    }
-    g_mutex_unlock(&sink->mlock);
-    shmout_mapping_release(m->mapping);
-    g_free(m->copy);
-    gst_object_unref(sink);
-    g_free(m);
-}
-
-static gpointer mem_map(GstMemory *mem, gsize maxsize, GstMapFlags flags)
-{
-    GstShmoutMemory *m = (GstShmoutMemory *)mem;
-    gpointer p;
-
-    (void)maxsize, (void)flags;
-    g_mutex_lock(&m->sink->mlock);
-    m->maps++;
-    p = m->slot ? m->slot : m->copy;
-    g_mutex_unlock(&m->sink->mlock);
-    return p;
-}
-
-static void mem_unmap(GstMemory *mem)
-{
-    GstShmoutMemory *m = (GstShmoutMemory *)mem;
-
-    g_mutex_lock(&m->sink->mlock);
-    m->maps--;
-    g_cond_broadcast(&m->sink->mcond);
-    g_mutex_unlock(&m->sink->mlock);
-}
-
-static GstMemory *mem_share(GstMemory *mem, gssize offset, gssize size)
-{
-    (void)mem, (void)offset, (void)size;
-    return NULL;                    /* GST_MEMORY_FLAG_NO_SHARE: buffers copy it instead */
-}
-
-static void gst_shmout_allocator_class_init(GstShmoutAllocatorClass *klass)
-{
-    GstAllocatorClass *ac = GST_ALLOCATOR_CLASS(klass);
-
-    ac->alloc = allocator_alloc;
-    ac->free = allocator_free;
-}
-
-static void gst_shmout_allocator_init(GstShmoutAllocator *a)
-{
-    GstAllocator *alloc = GST_ALLOCATOR_CAST(a);
-
-    alloc->mem_type = "ShmoutSlot";
-    alloc->mem_map = mem_map;
-    alloc->mem_unmap = mem_unmap;
-    alloc->mem_share = mem_share;
-    GST_OBJECT_FLAG_SET(a, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
-}
-
-/* Move the lent memory off its slot (see the top of the file). Called with mlock held; waits
- * (at most wait_us, 0: not at all) while it is mapped. Returns FALSE if it stayed mapped. */
+/* Move the lent memory off its slot (see the top of the file). Called with the owner's lock
+ * held; waits (at most wait_us, 0: not at all) while it is mapped. Returns FALSE if it stayed
+ * mapped. */
 static gboolean detach_lent(GstShmoutSink *sink, gint64 wait_us)
 {
-    GstShmoutMemory *m = sink->lent;
-    gint64 deadline = g_get_monotonic_time() + wait_us;
+    gint64 deadline = wait_us ? g_get_monotonic_time() + wait_us : 0;
 
-    if (!m)
-        return TRUE;
-    while (m->maps > 0 && sink->lent == m) {
-        if (!wait_us || !g_cond_wait_until(&sink->mcond, &sink->mlock, deadline)) {
-            if (m->maps > 0 && sink->lent == m)
-                return FALSE;
-        }
-    }
-    if (sink->lent != m)
-        return TRUE;                /* freed meanwhile */
-    m->copy = g_malloc(m->mem.maxsize);
-    memcpy(m->copy, m->slot, m->mem.maxsize);
-    m->slot = NULL;
-    shmout_mapping_release(m->mapping);
-    m->mapping = NULL;
-    sink->lent = NULL;
-    sink->detached++;
-    return TRUE;
+    return gst_shmout_slot_detach(&sink->so, deadline) >= 0;
 }
 
 /* ---- the pool ------------------------------------------------------------------------------ */
@@ -352,7 +238,7 @@ static GstFlowReturn pool_acquire(GstBufferPool *bpool, GstBuffer **buffer,
 {
     GstShmoutPool *pool = (GstShmoutPool *)bpool;
     GstShmoutSink *sink = pool->sink;
-    GstShmoutMemory *m = NULL;
+    GstShmoutSlotMemory *m = NULL;
     GstBuffer *buf = gst_buffer_new();
     uint8_t *data[4];
     int linesize[4];
@@ -363,24 +249,20 @@ static GstFlowReturn pool_acquire(GstBufferPool *bpool, GstBuffer **buffer,
         return GST_FLOW_NOT_NEGOTIATED;
     if (g_atomic_int_get(&sink->ready)) {
         g_mutex_lock(&sink->wlock);
-        g_mutex_lock(&sink->mlock);
+        g_mutex_lock(&sink->so.lock);
         /* lend only when no other buffer of the pools is alive: those are rendered first
          * (queues are FIFO) and the first would have to move the lent one off its slot */
-        lend = sink->w && !sink->lent && !sink->alive && g_atomic_int_get(&sink->ready) &&
+        lend = sink->w && !sink->so.lent && !sink->alive && g_atomic_int_get(&sink->ready) &&
                !memcmp(&pool->geom, &sink->geom, sizeof(pool->geom));
-        g_mutex_unlock(&sink->mlock);
+        g_mutex_unlock(&sink->so.lock);
         if (lend && shmout_writer_begin_frame(sink->w, data, linesize) == 0) {
-            m = g_new0(GstShmoutMemory, 1);
-            gst_memory_init(GST_MEMORY_CAST(m), GST_MEMORY_FLAG_NO_SHARE, sink->allocator,
-                            NULL, sink->geom.frame_bytes, 0, 0, sink->geom.frame_bytes);
-            m->sink = gst_object_ref(sink);
-            m->slot = data[0] - sink->geom.plane_offset[0];
-            m->mapping = shmout_writer_retain_mapping(sink->w);
+            m = gst_shmout_slot_memory_new(&sink->so, GST_OBJECT(sink), 0,
+                                           data[0] - sink->geom.plane_offset[0],
+                                           sink->geom.frame_bytes,
+                                           shmout_writer_retain_mapping(sink->w),
+                                           (GDestroyNotify)shmout_mapping_release);
             m->frame = shmout_writer_frames(sink->w) + 1;
             m->gen = sink->gen;
-            g_mutex_lock(&sink->mlock);
-            sink->lent = m;
-            g_mutex_unlock(&sink->mlock);
         }
         g_mutex_unlock(&sink->wlock);
     }
@@ -395,9 +277,9 @@ static GstFlowReturn pool_acquire(GstBufferPool *bpool, GstBuffer **buffer,
         gst_buffer_append_memory(buf, mem);
     }
     add_meta(buf, &pool->info, &pool->geom);
-    g_mutex_lock(&sink->mlock);
+    g_mutex_lock(&sink->so.lock);
     sink->alive++;
-    g_mutex_unlock(&sink->mlock);
+    g_mutex_unlock(&sink->so.lock);
     *buffer = buf;
     return GST_FLOW_OK;
 }
@@ -407,9 +289,9 @@ static void pool_release(GstBufferPool *bpool, GstBuffer *buffer)
 {
     GstShmoutSink *sink = ((GstShmoutPool *)bpool)->sink;
 
-    g_mutex_lock(&sink->mlock);
+    g_mutex_lock(&sink->so.lock);
     sink->alive--;
-    g_mutex_unlock(&sink->mlock);
+    g_mutex_unlock(&sink->so.lock);
     gst_buffer_unref(buffer);       /* buffer->pool is NULL by now: really freed */
 }
 
@@ -459,13 +341,13 @@ static GstStructure *make_stats(GstShmoutSink *sink)
     GstStructure *s;
 
     memset(&ws, 0, sizeof(ws));
-    g_mutex_lock(&sink->mlock);
+    g_mutex_lock(&sink->so.lock);
     s = gst_structure_new("stats", "published", G_TYPE_UINT64, sink->published,
                           "zero-copy", G_TYPE_UINT64, sink->zero_copy,
                           "copied", G_TYPE_UINT64, sink->copied,
                           "dropped", G_TYPE_UINT64, sink->dropped,
-                          "detached", G_TYPE_UINT64, sink->detached, NULL);
-    g_mutex_unlock(&sink->mlock);
+                          "detached", G_TYPE_UINT64, sink->so.detached, NULL);
+    g_mutex_unlock(&sink->so.lock);
     if (g_mutex_trylock(&sink->wlock)) {
         if (sink->w)
             shmout_writer_get_stats(sink->w, &ws);
@@ -564,9 +446,9 @@ static gboolean sink_start(GstBaseSink *bsink)
     g_atomic_int_set(&sink->ready, 0);
     g_atomic_int_set(&sink->flushing, 0);
     g_mutex_unlock(&sink->wlock);
-    g_mutex_lock(&sink->mlock);
-    sink->published = sink->zero_copy = sink->copied = sink->dropped = sink->detached = 0;
-    g_mutex_unlock(&sink->mlock);
+    g_mutex_lock(&sink->so.lock);
+    sink->published = sink->zero_copy = sink->copied = sink->dropped = sink->so.detached = 0;
+    g_mutex_unlock(&sink->so.lock);
     return TRUE;
 }
 
@@ -576,9 +458,9 @@ static gboolean sink_stop(GstBaseSink *bsink)
 
     g_mutex_lock(&sink->wlock);
     g_atomic_int_set(&sink->ready, 0);
-    g_mutex_lock(&sink->mlock);
+    g_mutex_lock(&sink->so.lock);
     detach_lent(sink, 0);   /* a mapped one keeps the data object mapped (retained) */
-    g_mutex_unlock(&sink->mlock);
+    g_mutex_unlock(&sink->so.lock);
     shmout_writer_close(sink->w);
     sink->w = NULL;
     g_mutex_unlock(&sink->wlock);
@@ -647,9 +529,9 @@ static gboolean sink_set_caps(GstBaseSink *bsink, GstCaps *caps)
         gboolean moved;
 
         /* the slot a lent buffer occupies is reused (in place) or unmapped (growth) */
-        g_mutex_lock(&sink->mlock);
+        g_mutex_lock(&sink->so.lock);
         moved = detach_lent(sink, DETACH_TIMEOUT_US);
-        g_mutex_unlock(&sink->mlock);
+        g_mutex_unlock(&sink->so.lock);
         if (!moved) {
             GST_ELEMENT_ERROR(sink, STREAM, FAILED,
                               ("upstream keeps a buffer of shmoutsink's pool mapped across a "
@@ -747,10 +629,11 @@ static GstFlowReturn copy_frame(GstShmoutSink *sink, GstBuffer *buf)
     gboolean free_slot = TRUE;
 
     /* the slot of frame next may be the lent buffer's (see the top of the file) */
-    g_mutex_lock(&sink->mlock);
-    if (sink->lent && sink->lent->slot && sink->lent->frame % sink->w_slots == next % sink->w_slots)
+    g_mutex_lock(&sink->so.lock);
+    if (sink->so.lent && sink->so.lent->slot &&
+        sink->so.lent->frame % sink->w_slots == next % sink->w_slots)
         free_slot = detach_lent(sink, DETACH_TIMEOUT_US);
-    g_mutex_unlock(&sink->mlock);
+    g_mutex_unlock(&sink->so.lock);
     if (!free_slot) {
         GST_ELEMENT_ERROR(sink, STREAM, FAILED,
                           ("upstream holds a buffer of shmoutsink's pool mapped while sending "
@@ -797,7 +680,7 @@ static GstFlowReturn sink_render(GstBaseSink *bsink, GstBuffer *buf)
     GstShmoutSink *sink = GST_SHMOUT_SINK(bsink);
     struct shmout_frame_meta meta;
     GstMemory *mem = gst_buffer_n_memory(buf) == 1 ? gst_buffer_peek_memory(buf, 0) : NULL;
-    GstShmoutMemory *m = mem && mem->allocator == sink->allocator ? (GstShmoutMemory *)mem : NULL;
+    GstShmoutSlotMemory *m = gst_shmout_slot_is(&sink->so, mem) ? (GstShmoutSlotMemory *)mem : NULL;
     GstFlowReturn fr = GST_FLOW_OK;
     gboolean zero_copy;
 
@@ -830,15 +713,15 @@ static GstFlowReturn sink_render(GstBaseSink *bsink, GstBuffer *buf)
         goto out;
     if (!shmout_writer_get_active(sink->w)) {
         /* the block's owner switched it off: consume, publish nothing */
-        g_mutex_lock(&sink->mlock);
+        g_mutex_lock(&sink->so.lock);
         sink->dropped++;
-        g_mutex_unlock(&sink->mlock);
+        g_mutex_unlock(&sink->so.lock);
         goto out;
     }
-    g_mutex_lock(&sink->mlock);
-    zero_copy = m && m == sink->lent && m->slot && !m->published && m->gen == sink->gen &&
+    g_mutex_lock(&sink->so.lock);
+    zero_copy = m && m == sink->so.lent && m->slot && !m->published && m->gen == sink->gen &&
                 m->frame == shmout_writer_frames(sink->w) + 1;
-    g_mutex_unlock(&sink->mlock);
+    g_mutex_unlock(&sink->so.lock);
     if (!zero_copy && (fr = copy_frame(sink, buf)) != GST_FLOW_OK)
         goto out;
     if (shmout_writer_publish(sink->w, &meta) < 0) {
@@ -847,7 +730,7 @@ static GstFlowReturn sink_render(GstBaseSink *bsink, GstBuffer *buf)
         fr = GST_FLOW_ERROR;
         goto out;
     }
-    g_mutex_lock(&sink->mlock);
+    g_mutex_lock(&sink->so.lock);
     if (zero_copy)
         m->published = TRUE;
     sink->published++;
@@ -855,7 +738,7 @@ static GstFlowReturn sink_render(GstBaseSink *bsink, GstBuffer *buf)
         sink->zero_copy++;
     else
         sink->copied++;
-    g_mutex_unlock(&sink->mlock);
+    g_mutex_unlock(&sink->so.lock);
 out:
     g_mutex_unlock(&sink->wlock);
     return fr;
@@ -870,10 +753,8 @@ static void sink_finalize(GObject *obj)
     shmout_writer_close(sink->w);
     g_free(sink->block);
     g_free(sink->name);
-    gst_object_unref(sink->allocator);
     g_mutex_clear(&sink->wlock);
-    g_mutex_clear(&sink->mlock);
-    g_cond_clear(&sink->mcond);
+    gst_shmout_slot_owner_clear(&sink->so);
     G_OBJECT_CLASS(gst_shmout_sink_parent_class)->finalize(obj);
 }
 
@@ -962,10 +843,7 @@ static void gst_shmout_sink_init(GstShmoutSink *sink)
     sink->wait_readers_timeout = 10000;
     sink->lossless_timeout = 1000;
     g_mutex_init(&sink->wlock);
-    g_mutex_init(&sink->mlock);
-    g_cond_init(&sink->mcond);
-    sink->allocator = g_object_new(gst_shmout_allocator_get_type(), NULL);
-    gst_object_ref_sink(sink->allocator);
+    gst_shmout_slot_owner_init(&sink->so);
     /* a kept last sample would pin the lent slot buffer until the next render */
     gst_base_sink_set_last_sample_enabled(GST_BASE_SINK(sink), FALSE);
 }

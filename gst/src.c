@@ -10,11 +10,48 @@
  * GstVideoFrame, so GStreamer's strides may differ from the block's. Waiting is the library's
  * futex wait in slices of WAIT_SLICE_MS, so unlock() stops the streaming thread promptly.
  * Timestamps: the frame's CLOCK_MONOTONIC publish time, mapped onto the pipeline clock.
+ *
+ * Zero copy in mode=lossless. A registered lossless reader's acquired frame is protected: the
+ * writer does not overwrite it until the reader's next acquire or validate, for at most its
+ * lossless timeout, then evicts the reader (PROTOCOL.md §21). So in lossless mode create()
+ * acquires the frame and pushes a buffer whose one read-only GstMemory (gst/slotmem.c, shared
+ * with shmoutsink) IS the slot, with a GstVideoMeta of the block's plane offsets and strides.
+ * Only when downstream takes GstVideoMeta (allocation query) or the block's layout is
+ * GStreamer's default for the caps, only while the writer honours the registration
+ * (stats.registered LOSSLESS), not for a frame published before a (re)registration took effect
+ * (at open, after an eviction or a data-object move: the writer's write in progress then may be
+ * over it) and not for a frame already half the timeout old; otherwise the frame is copied from
+ * the acquired view into a pool buffer and validated (stats: copied).
+ *
+ * One slot buffer is outstanding at a time. Before the next acquire (which gives the frame back
+ * to the writer and may unmap it), and at stop() before the reader is closed, a slot buffer
+ * still alive (a queue, a tee branch, a sink's last sample hold it) is "detached": its bytes
+ * are copied to private memory and its memory maps those from then on, so its holders keep the
+ * same content (stats: detached). A mapped one is waited for, at most DETACH_WAIT_US and never
+ * beyond 3/4 of the writer's lossless timeout; past that the element posts an error rather
+ * than give the frame back under a reader (at stop: a warning, and the buffer keeps the reader
+ * open, so its mapping, until it is freed).
+ *
+ * The watchdog thread bounds the hold when the streaming thread is blocked (downstream does not
+ * take the next buffer): at half the writer's lossless timeout (the block header's
+ * lossless_timeout_ms, read from our own read-only map of the primary object; 2 *
+ * HOLD_DEFAULT_US if unknown) it detaches the slot buffer and gives the frame back itself
+ * (validate). The bounds count from the frame's publish, not its acquire: the writer may have
+ * been waiting for that frame (unread) before we acquired it. Reader calls are serialised by
+ * rlock (the library's reader is not thread-safe). A stall longer than the timeout still gets
+ * the reader evicted (frames lost, as in copy mode), but never tears a held frame. The
+ * remaining window: a downstream element that keeps the memory MAPPED past the bounds gets an
+ * element error (and may then see the writer overwrite it once it evicts us); every given-back
+ * frame is validated, so such a tear is always reported, never silent.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gst/base/gstpushsrc.h>
 #include <gst/video/gstvideometa.h>
@@ -25,6 +62,8 @@
 #define GST_CAT_DEFAULT gst_shmout_debug
 
 #define WAIT_SLICE_MS 50
+#define DETACH_WAIT_US (500 * G_TIME_SPAN_MILLISECOND)   /* longest wait for an unmap */
+#define HOLD_DEFAULT_US (250 * G_TIME_SPAN_MILLISECOND)  /* watchdog, lossless timeout unknown */
 
 typedef enum {
     SRC_MEMTYPE_AUTO = 0,
@@ -67,6 +106,31 @@ typedef struct {
     gint flushing;                      /* atomic: unlock() was called */
     gboolean negotiate_error;           /* src_negotiate posted the error */
     gulong backoff_us;                  /* after reads that found no intact frame */
+
+    /* lossless zero copy (see the top of the file); so.lock guards so.lent (the pushed slot
+     * buffer's memory while it is on its slot), the view_* flags, the watchdog's state and the
+     * counters */
+    GstShmoutSlotOwner so;
+    struct shmout_frame_view view;      /* the frame acquired last (streaming thread) */
+    gboolean view_pushed;               /* a slot buffer over it was pushed */
+    gboolean view_detached;             /* its slot buffer was detached */
+    gint64 view_since_us;               /* its publish (g_get_monotonic_time() clock), or its
+                                           acquire if earlier: the writer's wait for it may
+                                           have started then */
+    gint64 timeout_us;                  /* the writer's lossless timeout, 2 * HOLD_DEFAULT_US
+                                           if unknown */
+    gboolean downstream_meta;           /* the allocation query has GstVideoMeta */
+    gboolean reg_pending;               /* (re)registered at reg_ns: frames published before */
+    gint64 reg_ns;                      /* may still be overwritten (see create_lossless) */
+    guint64 last_evictions, last_reattaches;    /* reader stats at the last acquire */
+    const struct shmout_header *hdr;    /* the block's primary object, read-only, or NULL */
+    GMutex rlock;                       /* every reader call, in lossless mode also the
+                                           watchdog's; taken before so.lock */
+    gint watchdog_wants;                /* atomic: the watchdog waits for rlock */
+    GThread *watchdog;
+    gboolean watchdog_quit;
+    gboolean watchdog_failed;           /* the pushed one stayed mapped: not retried */
+    guint64 frames, zero_copy, copied, watchdog_detached, evictions;
 } GstShmoutSrc;
 
 typedef struct {
@@ -85,6 +149,7 @@ enum {
     PROP_MODE,
     PROP_TIMEOUT,
     PROP_ON_CLOSE,
+    PROP_STATS,
 };
 
 static GType memtype_get_type(void)
@@ -203,6 +268,18 @@ static void src_get_property(GObject *object, guint prop_id, GValue *value, GPar
     case PROP_ON_CLOSE:
         g_value_set_enum(value, self->on_close);
         break;
+    case PROP_STATS:
+        GST_OBJECT_UNLOCK(self);
+        g_mutex_lock(&self->so.lock);
+        g_value_take_boxed(value, gst_structure_new("stats",
+            "frames", G_TYPE_UINT64, self->frames,
+            "zero-copy", G_TYPE_UINT64, self->zero_copy,
+            "copied", G_TYPE_UINT64, self->copied,
+            "detached", G_TYPE_UINT64, self->so.detached,
+            "watchdog-detached", G_TYPE_UINT64, self->watchdog_detached,
+            "evictions", G_TYPE_UINT64, self->evictions, NULL));
+        g_mutex_unlock(&self->so.lock);
+        return;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -217,7 +294,116 @@ static void src_finalize(GObject *object)
     shmout_reader_close(self->reader);
     g_free(self->block);
     g_free(self->name);
+    gst_shmout_slot_owner_clear(&self->so);
+    g_mutex_clear(&self->rlock);
     G_OBJECT_CLASS(gst_shmout_src_parent_class)->finalize(object);
+}
+
+/* ---- lossless zero copy: the watchdog, the writer's timeout -------------------------------- */
+
+/* Detach the pushed slot buffer half the writer's lossless timeout after its acquire (see the
+ * top of the file). */
+static void reader_lock(GstShmoutSrc *self)
+{
+    /* the streaming thread takes rlock for each slice of its waits: let a waiting watchdog in */
+    while (g_atomic_int_get(&self->watchdog_wants))
+        g_usleep(100);
+    g_mutex_lock(&self->rlock);
+}
+
+static gpointer watchdog_run(gpointer data)
+{
+    GstShmoutSrc *self = data;
+
+    g_mutex_lock(&self->so.lock);
+    while (!self->watchdog_quit) {
+        gint64 due = self->view_since_us + self->timeout_us / 2;
+        gboolean stuck = FALSE, torn = FALSE;
+        int ret;
+
+        if (!self->view_pushed || self->watchdog_failed) {
+            g_cond_wait(&self->so.cond, &self->so.lock);
+            continue;
+        }
+        if (g_get_monotonic_time() < due) {
+            g_cond_wait_until(&self->so.cond, &self->so.lock, due);
+            continue;
+        }
+        /* rlock before so.lock; the streaming thread cannot acquire meanwhile */
+        g_mutex_unlock(&self->so.lock);
+        g_atomic_int_set(&self->watchdog_wants, 1);
+        g_mutex_lock(&self->rlock);
+        g_atomic_int_set(&self->watchdog_wants, 0);
+        g_mutex_lock(&self->so.lock);
+        if (self->view_pushed && !self->watchdog_failed) {
+            ret = gst_shmout_slot_detach(&self->so,
+                                         self->view_since_us + self->timeout_us * 3 / 4);
+            if (ret > 0) {
+                self->view_detached = TRUE;
+                self->watchdog_detached++;
+            }
+            if (ret >= 0) {
+                /* off its slot (or freed): give the frame back before the writer evicts us */
+                torn = shmout_reader_validate(self->reader, &self->view) < 0;
+                self->view_pushed = FALSE;
+                GST_DEBUG_OBJECT(self, "watchdog: frame %" G_GUINT64_FORMAT " %s, released",
+                                 self->view.meta.frame_number, ret > 0 ? "detached" : "freed");
+            } else {
+                stuck = TRUE;
+                self->watchdog_failed = TRUE;
+            }
+        }
+        g_mutex_unlock(&self->so.lock);
+        g_mutex_unlock(&self->rlock);
+        if (stuck)
+            GST_ELEMENT_ERROR(self, STREAM, FAILED,
+                              ("a buffer shmoutsrc pushed (a frame of block '%s', lent from the "
+                               "block in mode=lossless) stays mapped downstream for longer "
+                               "than the writer waits for this reader", self->name),
+                              ("mapped for more than 3/4 of the writer's lossless timeout (%"
+                               G_GINT64_FORMAT " ms); an element that keeps a frame mapped "
+                               "that long must copy it", self->timeout_us / 1000));
+        if (torn)
+            GST_ELEMENT_ERROR(self, STREAM, FAILED,
+                              ("frame %" G_GUINT64_FORMAT " of block '%s' was overwritten by "
+                               "the writer while downstream held it",
+                               self->view.meta.frame_number, self->name),
+                              ("the writer evicted this lossless reader"));
+        g_mutex_lock(&self->so.lock);
+    }
+    g_mutex_unlock(&self->so.lock);
+    return NULL;
+}
+
+/* Map the block's primary object to read the writer's lossless timeout (header field
+ * lossless_timeout_ms, PROTOCOL.md §4, §21); without it the watchdog uses HOLD_DEFAULT_US. */
+static void map_primary(GstShmoutSrc *self)
+{
+    char obj[128];
+    struct stat st;
+    void *p;
+    int fd;
+
+    if (self->hdr ||
+        shmout_object_name(self->name, self->opened_memtype, obj, sizeof(obj)) < 0 ||
+        (fd = shm_open(obj, O_RDONLY | O_CLOEXEC, 0)) < 0)
+        return;
+    p = fstat(fd, &st) == 0 && st.st_size >= (off_t)SHMOUT_PRIMARY_SIZE ?
+        mmap(NULL, SHMOUT_PRIMARY_SIZE, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (p != MAP_FAILED)
+        self->hdr = p;
+}
+
+static gint64 writer_timeout_us(const GstShmoutSrc *self)
+{
+    guint32 ms = self->hdr ? __atomic_load_n(&self->hdr->lossless_timeout_ms, __ATOMIC_RELAXED)
+                           : 0;
+
+    /* the header is untrusted: a value out of the protocol's range is "unknown" */
+    if (ms < 1 || ms > SHMOUT_LOSSLESS_TIMEOUT_MAX_MS)
+        return 2 * HOLD_DEFAULT_US;
+    return (gint64)ms * G_TIME_SPAN_MILLISECOND;
 }
 
 /* ---- start / stop / unlock ---------------------------------------------------------------- */
@@ -257,6 +443,17 @@ static gboolean src_start(GstBaseSrc *bsrc)
     self->latency = GST_CLOCK_TIME_NONE;
     gst_video_info_init(&self->info);
     g_atomic_int_set(&self->flushing, 0);
+    g_mutex_lock(&self->so.lock);
+    self->view_pushed = FALSE;
+    self->view_detached = FALSE;
+    self->timeout_us = 2 * HOLD_DEFAULT_US;
+    self->watchdog_quit = FALSE;
+    self->watchdog_failed = FALSE;
+    self->frames = self->zero_copy = self->copied = self->so.detached = 0;
+    self->watchdog_detached = self->evictions = 0;
+    g_mutex_unlock(&self->so.lock);
+    if (self->use_mode == SHMOUT_READ_LOSSLESS)
+        self->watchdog = g_thread_new("shmoutsrc-watchdog", watchdog_run, self);
     GST_INFO_OBJECT(self, "reading block '%s' (%s), mode %d", self->name,
                     memtype_label(self->use_memtype), self->use_mode);
     return TRUE;
@@ -265,7 +462,38 @@ static gboolean src_start(GstBaseSrc *bsrc)
 static gboolean src_stop(GstBaseSrc *bsrc)
 {
     GstShmoutSrc *self = GST_SHMOUT_SRC(bsrc);
+    GstShmoutSlotMemory *orphan = NULL;
 
+    if (self->watchdog) {
+        g_mutex_lock(&self->so.lock);
+        self->watchdog_quit = TRUE;
+        g_cond_broadcast(&self->so.cond);
+        g_mutex_unlock(&self->so.lock);
+        g_thread_join(self->watchdog);
+        self->watchdog = NULL;
+    }
+    /* closing the reader unmaps the slot a pushed buffer may still be on */
+    g_mutex_lock(&self->so.lock);
+    if (gst_shmout_slot_detach(&self->so, g_get_monotonic_time() + DETACH_WAIT_US) < 0 &&
+        self->reader) {
+        /* still mapped: the buffer keeps the reader (its mapping, its registration) until
+         * it is freed; the writer evicts the reader at its lossless timeout */
+        orphan = self->so.lent;
+        orphan->keep = self->reader;
+        orphan->keep_free = (GDestroyNotify)shmout_reader_close;
+        self->so.lent = NULL;
+        self->reader = NULL;
+    }
+    self->view_pushed = FALSE;
+    g_mutex_unlock(&self->so.lock);
+    if (orphan)
+        GST_ELEMENT_WARNING(self, STREAM, FAILED,
+                            ("a buffer shmoutsrc pushed is still mapped downstream at stop; the "
+                             "reader of block '%s' stays open until it is freed", self->name),
+                            (NULL));
+    if (self->hdr)
+        munmap((void *)(uintptr_t)self->hdr, SHMOUT_PRIMARY_SIZE);
+    self->hdr = NULL;
     shmout_reader_close(self->reader);
     self->reader = NULL;
     self->have_geometry = FALSE;
@@ -360,6 +588,8 @@ static gboolean src_decide_allocation(GstBaseSrc *bsrc, GstQuery *query)
     gboolean update;
 
     gst_query_parse_allocation(query, &caps, NULL);
+    GST_SHMOUT_SRC(bsrc)->downstream_meta =
+        gst_query_find_allocation_meta(query, GST_VIDEO_META_API_TYPE, NULL);
     if (!caps || !gst_video_info_from_caps(&vinfo, caps))
         return GST_BASE_SRC_CLASS(gst_shmout_src_parent_class)->decide_allocation(bsrc, query);
     size = (guint)vinfo.size;
@@ -596,8 +826,15 @@ static GstFlowReturn open_block(GstShmoutSrc *self)
             if ((ret == -ETIMEDOUT || ret == -ENOENT || ret == -EAGAIN) && remaining_ms(self))
                 continue;
         }
-        if (ret == 0)
+        if (ret == 0) {
+            if (self->use_mode == SHMOUT_READ_LOSSLESS) {
+                map_primary(self);
+                self->reg_pending = TRUE;   /* registered in the open */
+                self->reg_ns = mono_ns();
+                self->last_evictions = self->last_reattaches = 0;
+            }
             return GST_FLOW_OK;
+        }
         if (ret == -EINTR)
             return GST_FLOW_FLUSHING;
         if (ret == -ETIMEDOUT || ret == -ENOENT || ret == -EAGAIN)
@@ -629,7 +866,9 @@ static GstFlowReturn wait_frame(GstShmoutSrc *self)
             return GST_FLOW_FLUSHING;
         left = self->have_frame ? -1 : remaining_ms(self);
         slice = left >= 0 && left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS;
+        reader_lock(self);
         ret = shmout_reader_wait(self->reader, slice);
+        g_mutex_unlock(&self->rlock);
         if (ret == 0)
             return GST_FLOW_OK;
         if (ret == -ESHUTDOWN || ret == -ESTALE) {
@@ -666,7 +905,11 @@ static GstFlowReturn no_intact_frame(GstShmoutSrc *self)
         return GST_FLOW_ERROR;
     }
     if (self->have_frame && self->use_on_close == SRC_ON_CLOSE_EOS) {
-        int st = shmout_reader_status(self->reader);
+        int st;
+
+        reader_lock(self);
+        st = shmout_reader_status(self->reader);
+        g_mutex_unlock(&self->rlock);
 
         if (st == SHMOUT_STATUS_CLOSED || st == SHMOUT_STATUS_STALE) {
             GST_WARNING_OBJECT(self, "block '%s': writer gone, its last frame not intact: %s",
@@ -737,6 +980,234 @@ static GstFlowReturn alloc_buffer(GstShmoutSrc *self, GstBuffer **buf)
     return fr;
 }
 
+/* Before the next acquire gives the frame pushed last back to the writer (and may unmap it):
+ * detach its slot buffer if it is still alive, then check the frame was not overwritten while
+ * downstream had it (see the top of the file). */
+static GstFlowReturn release_view(GstShmoutSrc *self)
+{
+    gint64 limit, deadline;
+    int ret;
+
+    g_mutex_lock(&self->so.lock);
+    if (!self->view_pushed) {
+        g_mutex_unlock(&self->so.lock);
+        return GST_FLOW_OK;             /* not pushed, or the watchdog gave it back */
+    }
+    limit = self->view_since_us + self->timeout_us * 3 / 4;
+    deadline = MIN(g_get_monotonic_time() + DETACH_WAIT_US, limit);
+    ret = gst_shmout_slot_detach(&self->so, deadline);
+    if (ret > 0)
+        self->view_detached = TRUE;
+    if (ret < 0)
+        self->watchdog_failed = TRUE;   /* one error for it */
+    g_mutex_unlock(&self->so.lock);
+    if (ret < 0) {
+        GST_ELEMENT_ERROR(self, STREAM, FAILED,
+                          ("a buffer shmoutsrc pushed (a frame of block '%s', lent from the "
+                           "block in mode=lossless) stays mapped downstream; shmoutsrc cannot "
+                           "give the frame back to the writer without tearing it", self->name),
+                          ("waited for the unmap until 3/4 of the writer's lossless timeout "
+                           "(%" G_GINT64_FORMAT " ms) or %d ms; an element that keeps a frame "
+                           "mapped that long must copy it", self->timeout_us / 1000,
+                           (int)(DETACH_WAIT_US / 1000)));
+        return GST_FLOW_ERROR;
+    }
+    g_mutex_lock(&self->so.lock);
+    self->view_pushed = FALSE;
+    g_mutex_unlock(&self->so.lock);
+    if (shmout_reader_validate(self->reader, &self->view) < 0) {
+        GST_ELEMENT_ERROR(self, STREAM, FAILED,
+                          ("frame %" G_GUINT64_FORMAT " of block '%s' was overwritten by the "
+                           "writer while downstream held it", self->view.meta.frame_number,
+                           self->name),
+                          ("the writer evicted this lossless reader: %s", shmout_errmsg()));
+        return GST_FLOW_ERROR;
+    }
+    return GST_FLOW_OK;
+}
+
+/* The acquired frame can be pushed as its slot: its planes lie in frame_bytes from the start of
+ * the slot, and downstream reads them by GstVideoMeta or they are GStreamer's default layout. */
+static gboolean slot_fits(const GstShmoutSrc *self, const struct shmout_geometry *g)
+{
+    const guint8 *base = self->view.data[0] - g->plane_offset[0];
+
+    if (!g->frame_bytes || g->nb_planes < 1 || g->nb_planes > SHMOUT_MAX_PLANES ||
+        g->frame_bytes > G_MAXSIZE / 2 ||
+        g->nb_planes != GST_VIDEO_INFO_N_PLANES(&self->info))
+        return FALSE;
+    for (guint p = 0; p < g->nb_planes; p++) {
+        if (self->view.data[p] != base + g->plane_offset[p] || !g->plane_height[p] ||
+            (guint64)self->view.linesize[p] != g->plane_linesize[p] ||
+            g->plane_offset[p] + (guint64)g->plane_linesize[p] * (g->plane_height[p] - 1) +
+            g->plane_bytewidth[p] > g->frame_bytes)
+            return FALSE;
+    }
+    if (self->downstream_meta)
+        return TRUE;
+    for (guint p = 0; p < g->nb_planes; p++)
+        if (g->plane_offset[p] != GST_VIDEO_INFO_PLANE_OFFSET(&self->info, p) ||
+            g->plane_linesize[p] != (guint64)GST_VIDEO_INFO_PLANE_STRIDE(&self->info, p))
+            return FALSE;
+    return g->frame_bytes >= GST_VIDEO_INFO_SIZE(&self->info);
+}
+
+static GstBuffer *slot_buffer(GstShmoutSrc *self, const struct shmout_geometry *g)
+{
+    GstShmoutSlotMemory *m;
+    GstBuffer *buf = gst_buffer_new();
+    gsize offset[GST_VIDEO_MAX_PLANES] = { 0 };
+    gint stride[GST_VIDEO_MAX_PLANES] = { 0 };
+
+    m = gst_shmout_slot_memory_new(&self->so, GST_OBJECT(self), GST_MEMORY_FLAG_READONLY,
+                                   (guint8 *)(uintptr_t)(self->view.data[0] -
+                                                         g->plane_offset[0]),
+                                   (gsize)g->frame_bytes, NULL, NULL);
+    m->frame = self->view.meta.frame_number;
+    gst_buffer_append_memory(buf, GST_MEMORY_CAST(m));
+    for (guint p = 0; p < g->nb_planes; p++) {
+        offset[p] = (gsize)g->plane_offset[p];
+        stride[p] = (gint)g->plane_linesize[p];
+    }
+    gst_buffer_add_video_meta_full(buf, GST_VIDEO_FRAME_FLAG_NONE,
+                                   GST_VIDEO_INFO_FORMAT(&self->info),
+                                   GST_VIDEO_INFO_WIDTH(&self->info),
+                                   GST_VIDEO_INFO_HEIGHT(&self->info), g->nb_planes, offset,
+                                   stride);
+    return buf;
+}
+
+/* Copy the acquired frame into a buffer of the pool, then validate (which gives it back). NULL
+ * in *buf: it was overwritten meanwhile (not protected: the writer does not honour us). */
+static GstFlowReturn copy_view(GstShmoutSrc *self, const struct shmout_geometry *g,
+                               GstBuffer **out)
+{
+    GstVideoFrame frame;
+    GstBuffer *buf = NULL;
+    GstFlowReturn fr;
+    int ret;
+
+    *out = NULL;
+    if ((fr = alloc_buffer(self, &buf)) != GST_FLOW_OK)
+        return fr;
+    if (!gst_video_frame_map(&frame, &self->info, buf, GST_MAP_WRITE)) {
+        gst_buffer_unref(buf);
+        GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("cannot map a buffer for %s frames",
+                          GST_VIDEO_INFO_NAME(&self->info)), (NULL));
+        return GST_FLOW_ERROR;
+    }
+    for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES(&frame) && p < g->nb_planes; p++) {
+        guint8 *d = GST_VIDEO_FRAME_PLANE_DATA(&frame, p);
+        gint stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, p);
+
+        for (guint y = 0; y < g->plane_height[p]; y++)
+            memcpy(d + (gsize)y * stride, self->view.data[p] + (gsize)y * self->view.linesize[p],
+                   g->plane_bytewidth[p]);
+    }
+    gst_video_frame_unmap(&frame);
+    reader_lock(self);
+    ret = shmout_reader_validate(self->reader, &self->view);
+    g_mutex_unlock(&self->rlock);
+    if (ret < 0) {
+        GST_DEBUG_OBJECT(self, "frame %" G_GUINT64_FORMAT " overwritten while copied",
+                         self->view.meta.frame_number);
+        gst_buffer_unref(buf);
+        return GST_FLOW_OK;
+    }
+    *out = buf;
+    return GST_FLOW_OK;
+}
+
+/* mode=lossless: acquire, push the slot itself (or a copy, see slot_fits). */
+static GstFlowReturn create_lossless(GstShmoutSrc *self, GstBuffer **outbuf)
+{
+    const struct shmout_geometry *g = &self->view.geometry;
+    struct shmout_reader_stats st;
+    GstBuffer *buf;
+    GstFlowReturn fr;
+    gboolean zero_copy;
+    gint64 now_us;
+    int ret;
+
+    for (;;) {
+        if ((fr = wait_frame(self)) != GST_FLOW_OK)
+            return fr;
+        reader_lock(self);
+        if ((fr = release_view(self)) != GST_FLOW_OK) {
+            g_mutex_unlock(&self->rlock);
+            return fr;
+        }
+        ret = shmout_reader_acquire(self->reader, &self->view);
+        if (ret == 0)
+            shmout_reader_get_stats(self->reader, &st);
+        g_mutex_unlock(&self->rlock);
+        if (ret == -EAGAIN) {
+            if ((fr = no_intact_frame(self)) != GST_FLOW_OK)
+                return fr;
+            continue;
+        }
+        if (ret < 0)
+            return corrupt(self, ret);
+        g_mutex_lock(&self->so.lock);
+        /* the writer's wait for this frame (slot k, begin_frame of k + slots) starts at the
+         * earliest at its publish: every bound counts from there */
+        now_us = g_get_monotonic_time();
+        self->view_since_us = self->view.meta.monotonic_ns &&
+                              (gint64)(self->view.meta.monotonic_ns / 1000) < now_us ?
+                              (gint64)(self->view.meta.monotonic_ns / 1000) : now_us;
+        self->view_detached = FALSE;
+        self->timeout_us = writer_timeout_us(self);
+        self->evictions = st.evictions;
+        g_mutex_unlock(&self->so.lock);
+        if ((!self->have_geometry || !same_caps_geometry(g, &self->geometry)) &&
+            (fr = set_geometry(self, g, &self->view.meta)) != GST_FLOW_OK)
+            return fr;
+        /* Protected only while the writer honours our registration, and it may honour a new
+         * one (at open, again after an eviction or a move to another data object) only from
+         * its next check (PROTOCOL.md §21): a frame published before that may be the one its
+         * write in progress then overwrites. A frame published after the registration is
+         * safe, and so is every later one. */
+        if (st.evictions != self->last_evictions || st.reattaches != self->last_reattaches) {
+            self->reg_pending = TRUE;
+            self->reg_ns = mono_ns();
+        }
+        self->last_evictions = st.evictions;
+        self->last_reattaches = st.reattaches;
+        /* and a frame already half the writer's timeout old is copied: the watchdog could not
+         * take it off its slot in time */
+        zero_copy = st.registered == SHMOUT_REG_LOSSLESS &&
+                    (!self->reg_pending || (gint64)self->view.meta.monotonic_ns > self->reg_ns) &&
+                    g_get_monotonic_time() < self->view_since_us + self->timeout_us / 2 &&
+                    slot_fits(self, g);
+        if (zero_copy)
+            self->reg_pending = FALSE;
+        if (zero_copy) {
+            buf = slot_buffer(self, g);
+        } else {
+            if ((fr = copy_view(self, g, &buf)) != GST_FLOW_OK)
+                return fr;
+            if (!buf)
+                continue;
+        }
+        g_mutex_lock(&self->so.lock);
+        self->frames++;
+        if (zero_copy) {
+            self->zero_copy++;
+            self->view_pushed = TRUE;
+            self->watchdog_failed = FALSE;
+            g_cond_broadcast(&self->so.cond);
+        } else {
+            self->copied++;
+        }
+        g_mutex_unlock(&self->so.lock);
+        stamp(self, buf, &self->view.meta);
+        self->have_frame = TRUE;
+        self->backoff_us = 0;
+        *outbuf = buf;
+        return GST_FLOW_OK;
+    }
+}
+
 static GstFlowReturn src_create(GstPushSrc *psrc, GstBuffer **outbuf)
 {
     GstShmoutSrc *self = GST_SHMOUT_SRC(psrc);
@@ -747,6 +1218,8 @@ static GstFlowReturn src_create(GstPushSrc *psrc, GstBuffer **outbuf)
 
     if (!self->reader && (fr = open_block(self)) != GST_FLOW_OK)
         return fr;
+    if (self->use_mode == SHMOUT_READ_LOSSLESS)
+        return create_lossless(self, outbuf);
     for (;;) {
         GstBuffer *buf = NULL;
         GstVideoFrame frame;
@@ -794,6 +1267,10 @@ static GstFlowReturn src_create(GstPushSrc *psrc, GstBuffer **outbuf)
                 gst_buffer_unref(buf);
                 return fr;
             }
+            g_mutex_lock(&self->so.lock);
+            self->frames++;
+            self->copied++;
+            g_mutex_unlock(&self->so.lock);
             stamp(self, buf, &meta);
             self->have_frame = TRUE;
             self->backoff_us = 0;
@@ -865,6 +1342,13 @@ static void gst_shmout_src_class_init(GstShmoutSrcClass *klass)
                           on_close_get_type(), DEFAULT_ON_CLOSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                           GST_PARAM_MUTABLE_READY));
+    g_object_class_install_property(gobject_class, PROP_STATS,
+        g_param_spec_boxed("stats", "Statistics",
+                           "Frames pushed, zero-copy (mode=lossless: the buffer is the block's "
+                           "slot), copied, detached (slot buffers still held downstream when "
+                           "the frame was given back, copied then), watchdog-detached (of "
+                           "those, held past half the writer's lossless timeout), evictions",
+                           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
     gst_element_class_set_static_metadata(element_class, "shmout source", "Source/Video",
         "Reads live video from a shmout shared-memory block (ffmpeg ... -f shmout NAME); caps "
@@ -897,6 +1381,9 @@ static void gst_shmout_src_init(GstShmoutSrc *self)
     self->on_close = DEFAULT_ON_CLOSE;
     self->reader = NULL;
     gst_video_info_init(&self->info);
+    gst_shmout_slot_owner_init(&self->so);
+    g_mutex_init(&self->rlock);
+    self->timeout_us = 2 * HOLD_DEFAULT_US;
     gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
     gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
     gst_base_src_set_do_timestamp(GST_BASE_SRC(self), FALSE);

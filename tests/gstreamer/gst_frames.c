@@ -12,6 +12,18 @@
  * error, printed to stderr with status 1) it prints "eos FRAMES". --max N stops after N frames.
  *
  *   gst_frames [--max N] [--timeout SECONDS] 'shmoutsrc block=cam1 mode=every'
+ *
+ * Options for shmoutsrc's zero copy (mode=lossless pushes the block's slots):
+ *   --video-meta      the appsink answers the allocation query with GstVideoMeta
+ *   --no-last-sample  the appsink keeps no last sample (enable-last-sample=false)
+ *   --hold K          keep the last K samples; when one leaves (and at the end) its MD5 is taken
+ *                     again and must be the one printed at its pull ("changed while held": 1)
+ *   --sleep MS        sleep MS after each pull (a slow consumer: the appsink queues meanwhile)
+ *   --appsink PROPS   more properties of the appsink, e.g. "max-buffers=1"
+ *   --map-first MS    the first buffer is kept mapped MS ms as it reaches the appsink (in the
+ *                     thread that pushes it: put a queue before it)
+ *   --stats FILE      at the end write, per shmoutsrc, "NAME frames=N zero-copy=N copied=N
+ *                     detached=N watchdog-detached=N evictions=N" to FILE
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +33,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 
-static void print_frame(GstSample *sample, guint64 index)
+static gchar *frame_md5(GstSample *sample, guint64 index, GstVideoInfo *out_info)
 {
     GstVideoInfo info;
     GstVideoFrame frame;
@@ -50,22 +62,111 @@ static void print_frame(GstSample *sample, guint64 index)
         for (gint y = 0; y < h; y++)
             g_checksum_update(md5, d + (gsize)y * stride, row);
     }
-    printf("%" G_GUINT64_FORMAT " %dx%d %s ", index, GST_VIDEO_FRAME_WIDTH(&frame),
-           GST_VIDEO_FRAME_HEIGHT(&frame), gst_video_format_to_string(GST_VIDEO_FRAME_FORMAT(&frame)));
+    gst_video_frame_unmap(&frame);
+    *out_info = info;
+    {
+        gchar *r = g_strdup(g_checksum_get_string(md5));
+        g_checksum_free(md5);
+        return r;
+    }
+}
+
+static gchar *print_frame(GstSample *sample, guint64 index)
+{
+    GstVideoInfo info;
+    GstBuffer *buf = gst_sample_get_buffer(sample);
+    gchar *md5 = frame_md5(sample, index, &info);
+
+    printf("%" G_GUINT64_FORMAT " %dx%d %s ", index, GST_VIDEO_INFO_WIDTH(&info),
+           GST_VIDEO_INFO_HEIGHT(&info), gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info)));
     if (GST_BUFFER_PTS_IS_VALID(buf))
         printf("%" G_GUINT64_FORMAT, GST_BUFFER_PTS(buf));
     else
         printf("none");
-    printf(" %s\n", g_checksum_get_string(md5));
+    printf(" %s\n", md5);
     fflush(stdout);
-    g_checksum_free(md5);
-    gst_video_frame_unmap(&frame);
+    return md5;
+}
+
+typedef struct {
+    GstSample *sample;
+    gchar *md5;
+    guint64 index;
+} Held;
+
+/* A held sample leaves: its bytes must be the ones it had at its pull. */
+static int release_held(Held *h)
+{
+    GstVideoInfo info;
+    gchar *now = frame_md5(h->sample, h->index, &info);
+    int bad = strcmp(now, h->md5) != 0;
+
+    if (bad)
+        fprintf(stderr, "gst_frames: frame %" G_GUINT64_FORMAT " changed while held (%s, "
+                "then %s)\n", h->index, h->md5, now);
+    g_free(now);
+    g_free(h->md5);
+    gst_sample_unref(h->sample);
+    g_free(h);
+    return bad;
+}
+
+static GstPadProbeReturn add_video_meta(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    GstQuery *q = GST_PAD_PROBE_INFO_QUERY(info);
+
+    (void)pad, (void)data;
+    if (GST_QUERY_TYPE(q) == GST_QUERY_ALLOCATION &&
+        !gst_query_find_allocation_meta(q, GST_VIDEO_META_API_TYPE, NULL))
+        gst_query_add_allocation_meta(q, GST_VIDEO_META_API_TYPE, NULL);
+    return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn map_first(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+    static gboolean done;
+    GstMapInfo map;
+
+    (void)pad;
+    if (done)
+        return GST_PAD_PROBE_OK;
+    done = TRUE;
+    if (gst_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), &map, GST_MAP_READ)) {
+        g_usleep((gulong)GPOINTER_TO_UINT(data) * 1000);
+        gst_buffer_unmap(GST_PAD_PROBE_INFO_BUFFER(info), &map);
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+static void write_stats(const GValue *item, gpointer user_data)
+{
+    GstElement *e = g_value_get_object(item);
+    GstElementFactory *f = gst_element_get_factory(e);
+    static const char *const keys[] = { "frames", "zero-copy", "copied", "detached",
+                                        "watchdog-detached", "evictions" };
+    GstStructure *st = NULL;
+
+    if (!f || strcmp(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)), "shmoutsrc"))
+        return;
+    g_object_get(e, "stats", &st, NULL);
+    fprintf(user_data, "%s", GST_OBJECT_NAME(e));
+    for (guint i = 0; i < G_N_ELEMENTS(keys); i++) {
+        guint64 v = 0;
+        gst_structure_get_uint64(st, keys[i], &v);
+        fprintf(user_data, " %s=%" G_GUINT64_FORMAT, keys[i], v);
+    }
+    fprintf(user_data, "\n");
+    gst_structure_free(st);
 }
 
 int main(int argc, char **argv)
 {
     guint64 max = G_MAXUINT64, n = 0;
     double timeout = 30;
+    guint hold = 0, sleep_ms = 0, map_ms = 0;
+    gboolean video_meta = FALSE, last_sample = TRUE;
+    const char *stats = NULL, *props = "";
+    GQueue held = G_QUEUE_INIT;
     GError *err = NULL;
     GstElement *pipe, *sink;
     GstBus *bus;
@@ -75,7 +176,25 @@ int main(int argc, char **argv)
 
     gst_init(&argc, &argv);
     while (argc > 2 && argv[1][0] == '-') {
-        if (!strcmp(argv[1], "--max"))
+        if (!strcmp(argv[1], "--video-meta") || !strcmp(argv[1], "--no-last-sample")) {
+            if (argv[1][2] == 'v')
+                video_meta = TRUE;
+            else
+                last_sample = FALSE;
+            argv++, argc--;
+            continue;
+        }
+        if (!strcmp(argv[1], "--hold"))
+            hold = (guint)g_ascii_strtoull(argv[2], NULL, 10);
+        else if (!strcmp(argv[1], "--sleep"))
+            sleep_ms = (guint)g_ascii_strtoull(argv[2], NULL, 10);
+        else if (!strcmp(argv[1], "--map-first"))
+            map_ms = (guint)g_ascii_strtoull(argv[2], NULL, 10);
+        else if (!strcmp(argv[1], "--appsink"))
+            props = argv[2];
+        else if (!strcmp(argv[1], "--stats"))
+            stats = argv[2];
+        else if (!strcmp(argv[1], "--max"))
             max = g_ascii_strtoull(argv[2], NULL, 10);
         else if (!strcmp(argv[1], "--timeout"))
             timeout = g_ascii_strtod(argv[2], NULL);
@@ -84,10 +203,13 @@ int main(int argc, char **argv)
         argv += 2, argc -= 2;
     }
     if (argc != 2) {
-        fprintf(stderr, "usage: gst_frames [--max N] [--timeout SECONDS] 'PIPELINE'\n");
+        fprintf(stderr, "usage: gst_frames [--max N] [--timeout SECONDS] [--video-meta] "
+                "[--no-last-sample] [--hold K] [--sleep MS] [--appsink PROPS] [--map-first MS] "
+                "[--stats FILE] "
+                "'PIPELINE'\n");
         return 2;
     }
-    desc = g_strdup_printf("%s ! appsink name=gst_frames_out sync=false", argv[1]);
+    desc = g_strdup_printf("%s ! appsink name=gst_frames_out sync=false %s", argv[1], props);
     pipe = gst_parse_launch(desc, &err);
     g_free(desc);
     if (!pipe) {
@@ -95,6 +217,17 @@ int main(int argc, char **argv)
         return 1;
     }
     sink = gst_bin_get_by_name(GST_BIN(pipe), "gst_frames_out");
+    g_object_set(sink, "enable-last-sample", last_sample, NULL);
+    {
+        GstPad *pad = gst_element_get_static_pad(sink, "sink");
+        if (video_meta)
+            gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, add_video_meta, NULL,
+                              NULL);
+        if (map_ms)
+            gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, map_first,
+                              GUINT_TO_POINTER(map_ms), NULL);
+        gst_object_unref(pad);
+    }
     if (gst_element_set_state(pipe, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
         status = 1;
     bus = gst_element_get_bus(pipe);
@@ -102,8 +235,22 @@ int main(int argc, char **argv)
         GstSample *s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink),
                                                     (GstClockTime)(timeout * GST_SECOND));
         if (s) {
-            print_frame(s, n++);
-            gst_sample_unref(s);
+            gchar *md5 = print_frame(s, n++);
+
+            if (hold) {
+                Held *h = g_new0(Held, 1);
+                h->sample = s;
+                h->md5 = md5;
+                h->index = n - 1;
+                g_queue_push_tail(&held, h);
+                if (g_queue_get_length(&held) > hold && release_held(g_queue_pop_head(&held)))
+                    status = 1;
+            } else {
+                g_free(md5);
+                gst_sample_unref(s);
+            }
+            if (sleep_ms)
+                g_usleep((gulong)sleep_ms * 1000);
             continue;
         }
         if (!gst_app_sink_is_eos(GST_APP_SINK(sink))) {
@@ -124,7 +271,21 @@ int main(int argc, char **argv)
         status = 1;
     }
     printf("eos %" G_GUINT64_FORMAT "\n", n);
+    if (stats) {
+        FILE *f = fopen(stats, "w");
+        GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipe));
+
+        if (f) {
+            gst_iterator_foreach(it, write_stats, f);
+            fclose(f);
+        }
+        gst_iterator_free(it);
+    }
+    /* the held samples outlive the pipeline's stop, then they are checked once more */
     gst_element_set_state(pipe, GST_STATE_NULL);
+    while (!g_queue_is_empty(&held))
+        if (release_held(g_queue_pop_head(&held)))
+            status = 1;
     gst_object_unref(bus);
     gst_object_unref(sink);
     gst_object_unref(pipe);

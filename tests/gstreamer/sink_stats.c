@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT
  * Copyright (c) 2026 the shmout authors
  *
- * sink_stats.c - runs a gst-launch pipeline to its end and prints shmoutsink's stats property.
+ * sink_stats.c - runs a gst-launch pipeline to its end and prints the stats property of its
+ * shmoutsinks and shmoutsrcs.
  *
  *   sink_stats [--timeout SECONDS] 'videotestsrc num-buffers=10 ! shmoutsink name=s'
  *
  * At EOS it prints, for every shmoutsink in the pipeline, one line
- * "NAME published=N zero-copy=N copied=N dropped=N detached=N" and exits 0; on an error it prints
- * "error from ELEMENT: MESSAGE" to stderr (after the stats) and exits 1; on a timeout, 2.
+ * "NAME published=N zero-copy=N copied=N dropped=N detached=N", and for every shmoutsrc
+ * "NAME frames=N zero-copy=N copied=N detached=N watchdog-detached=N", and exits 0; on an
+ * error it prints "error from ELEMENT: MESSAGE" to stderr (after the stats) and exits 1; on a
+ * timeout, 2.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,21 @@ static void print_stats(const GValue *item, gpointer user_data)
     guint64 pub = 0, zc = 0, cp = 0, dr = 0, de = 0;
 
     (void)user_data;
+    if (f && !strcmp(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)), "shmoutsrc")) {
+        guint64 fr = 0, wd = 0;
+
+        g_object_get(e, "stats", &s, NULL);
+        gst_structure_get_uint64(s, "frames", &fr);
+        gst_structure_get_uint64(s, "zero-copy", &zc);
+        gst_structure_get_uint64(s, "copied", &cp);
+        gst_structure_get_uint64(s, "detached", &de);
+        gst_structure_get_uint64(s, "watchdog-detached", &wd);
+        printf("%s frames=%" G_GUINT64_FORMAT " zero-copy=%" G_GUINT64_FORMAT " copied=%"
+               G_GUINT64_FORMAT " detached=%" G_GUINT64_FORMAT " watchdog-detached=%"
+               G_GUINT64_FORMAT "\n", GST_OBJECT_NAME(e), fr, zc, cp, de, wd);
+        gst_structure_free(s);
+        return;
+    }
     if (!f || strcmp(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)), "shmoutsink"))
         return;
     g_object_get(e, "stats", &s, NULL);

@@ -10,6 +10,10 @@
 # ends at the first close; timestamps follow the writer's frame rate; a format GStreamer lacks,
 # a missing block, bad property values and hostile blocks give errors, not crashes or hangs;
 # a waiting pipeline stops at once on SIGINT; gst-inspect-1.0 documents every property.
+# mode=lossless is zero-copy (the pushed buffers are the block's slots, stats say so), byte for
+# byte in every format; buffers still held downstream (queue, tee, appsink, held samples, a
+# stalled pipeline past the writer's lossless timeout) keep their content; downstream without
+# GstVideoMeta on a layout that is not GStreamer's gets copies.
 . "$(dirname "$0")/../lib/testlib.sh"
 : "${B:?}" "${FFMPEG:?}" "${SHMOUT_TOOL:?}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,10 +27,12 @@ if [ ! -f "$B/lib/gstreamer-1.0/libgstshmout.so" ]; then
 fi
 export GST_PLUGIN_PATH=$B/lib/gstreamer-1.0 GST_REGISTRY=$T/registry.bin
 unset GST_PLUGIN_SYSTEM_PATH_1_0
-GF=$T/gst_frames
-# shellcheck disable=SC2046
-${CC:-cc} -O2 "$top/tests/gstreamer/gst_frames.c" $(pkg-config --cflags --libs $PKGS) -o "$GF" ||
-    { fail "build tests/gstreamer/gst_frames.c"; finish; exit; }
+GF=$T/gst_frames ST=$T/sink_stats
+for p in gst_frames sink_stats; do
+    # shellcheck disable=SC2046
+    ${CC:-cc} -O2 "$top/tests/gstreamer/$p.c" $(pkg-config --cflags --libs $PKGS) -o "$T/$p" ||
+        { fail "build tests/gstreamer/$p.c"; finish; exit; }
+done
 if ! gst-inspect-1.0 shmoutsrc >"$T/inspect.out" 2>&1; then
     fail "gst-inspect-1.0 shmoutsrc: the plugin loads" "$(cat "$T/inspect.out")"; finish; exit
 fi
@@ -301,10 +307,102 @@ tw=$!
 stop_case "for the next writer (on-close=wait)" shmoutsrc block=$name on-close=wait ! fakesink
 wait $tw 2>/dev/null
 
+# 8b. Zero copy in mode=lossless. stat KEY FILE: a shmoutsrc stats value (--stats of gst_frames,
+#     or sink_stats' line).
+stat() { tr ' ' '\n' < "$2" | sed -n "s/^$1=//p" | head -1; }
+# every received frame is one of the writer's, in order (frames an evicted reader lost aside)
+subseq() { awk 'NR == FNR { want[n++] = $0; next } { while (i < n && want[i] != $0) i++; if (i++ >= n) bad = 1 } END { exit bad }' "$1" "$2"; }
+# zc_case DESC PIXFMT FRAMES WRITER_OPTS GST_FRAMES_OPTS READER_TAIL MATCH: ffmpeg writes FRAMES of
+# testsrc2 at 33x17 in PIXFMT, gst_frames reads "shmoutsrc ... mode=lossless READER_TAIL"; passes if
+# the frames are ffmpeg's framemd5 byte for byte (MATCH subseq: each frame received is one of
+# ffmpeg's, in order) and the shell condition $_check_expr holds (on $zc, $cp, $de, $wd, $fr:
+# zero-copy, copied, detached, watchdog-detached, frames).
+zc_case() {
+    _d=$1 _pf=$2 _n=$3 _wo=$4 _go=$5 _tail=$6 _check=$7
+    name=$(newblock zc)
+    ff -f lavfi -i "$SRC" -frames:v "$_n" -vf scale=33:17 -pix_fmt "$_pf" -f framemd5 "$T/want.md5"
+    # shellcheck disable=SC2086
+    ff -f lavfi -i "$SRC" -frames:v "$_n" -vf scale=33:17 -pix_fmt "$_pf" -f shmout -wait_readers 1 $_wo "$name" 2>"$T/w.err" &
+    writer=$!
+    rm -f "$T/zc.stats"
+    # shellcheck disable=SC2086
+    "$GF" --timeout 10 --stats "$T/zc.stats" $_go "shmoutsrc block=$name mode=lossless $_tail" >"$T/got.out" 2>"$T/got.err"; rc=$?
+    wait $writer
+    md5s "$T/want.md5" > "$T/a"; gmd5s "$T/got.out" > "$T/b"
+    zc=$(stat zero-copy "$T/zc.stats") cp=$(stat copied "$T/zc.stats") de=$(stat detached "$T/zc.stats")
+    wd=$(stat watchdog-detached "$T/zc.stats") fr=$(stat frames "$T/zc.stats")
+    if [ $rc -eq 0 ] && [ -n "$fr" ] && { [ "$_check" = subseq ] && subseq "$T/a" "$T/b" ||
+       cmp -s "$T/a" "$T/b"; } && eval "$_check_expr"; then
+        ok "$_d ($(cat "$T/zc.stats" | cut -d' ' -f2-))"
+    else
+        fail "$_d" "status $rc; stats $(cat "$T/zc.stats" 2>/dev/null); $(head -3 "$T/got.err" "$T/w.err"; diff "$T/a" "$T/b" | head -5)"
+    fi
+}
+# formats at an odd size, downstream taking GstVideoMeta (the block's strides): every frame zero-copy
+for pf in rgba yuv420p nv12 gray16le yuyv422; do
+    _check_expr='[ "$zc" = 12 ] && [ "$cp" = 0 ] && [ "$fr" = 12 ]'
+    zc_case "lossless zero copy, -pix_fmt $pf 33x17 with GstVideoMeta: zero-copy = frames = 12, copied 0, byte for byte" \
+        "$pf" 12 "" "--video-meta" "" x
+done
+# no GstVideoMeta downstream: a block in GStreamer's own layout (rgba 33x17) still zero-copy; one
+# whose strides differ (yuv420p 33x17: ffmpeg's) is copied, byte for byte
+_check_expr='[ "$zc" = 12 ] && [ "$cp" = 0 ]'
+zc_case "lossless, no GstVideoMeta downstream, rgba 33x17 (GStreamer's layout): zero copy" rgba 12 "" "" "" x
+_check_expr='[ "$zc" = 0 ] && [ "$cp" = 12 ]'
+zc_case "lossless, no GstVideoMeta downstream, yuv420p 33x17 (other strides): copied, byte for byte" yuv420p 12 "" "" "" x
+# holders that outlive the next frame: each is detached (copied off the slot) when the frame is
+# given back, its holders see the same bytes; held samples are checked again when released
+_check_expr='[ "$zc" = 30 ] && [ "$de" -gt 0 ]'
+zc_case "lossless zero copy, queue max-size-buffers=5 before a slow element (identity sleep-time=10 ms): detached, byte for byte" \
+    nv12 30 "" "--video-meta" "! queue max-size-buffers=5 ! identity sleep-time=10000" x
+_check_expr='[ "$zc" = 30 ] && [ "$de" -gt 0 ]'
+zc_case "lossless zero copy, tee: fakesink (last sample) and the appsink, both through queues: byte for byte" \
+    rgba 30 "" "" "! tee name=t t. ! queue ! fakesink sync=false t. ! queue" x
+_check_expr='[ "$zc" = 30 ] && [ "$de" -gt 0 ]'
+zc_case "lossless zero copy, appsink holding its last 6 samples (the 3-slot ring laps them) while pulling slowly: unchanged when released" \
+    yuv420p 30 "-slots 3" "--video-meta --hold 6 --sleep 15" "" x
+# a pipeline stalled past the writer's lossless timeout (300 ms; the appsink takes one sample at a
+# time, pulled every 700 ms): the watchdog detaches the held frame at half the timeout, so held
+# samples keep their content; the writer evicts the slow reader (frames lost), never tears a frame
+_check_expr='[ "$wd" -gt 0 ]'
+zc_case "lossless, stalled 700 ms per frame past a 300 ms lossless timeout: watchdog detaches, held samples unchanged, no torn frame" \
+    nv12 8 "-lossless_timeout 0.3" "--video-meta --hold 3 --sleep 700 --appsink max-buffers=1" "" subseq
+# pure zero copy: fakesink keeping nothing, no buffer ever detached
+name=$(newblock zc)
+ff -f lavfi -i "$SRC" -frames:v 20 -pix_fmt rgba -f shmout -wait_readers 1 "$name" 2>"$T/w.err" &
+writer=$!
+"$ST" --timeout 10 "shmoutsrc name=r block=$name mode=lossless ! fakesink enable-last-sample=false" >"$T/st.out" 2>&1; rc=$?
+wait $writer
+l=$(grep '^r ' "$T/st.out")
+[ $rc -eq 0 ] && [ "$l" = "r frames=20 zero-copy=20 copied=0 detached=0 watchdog-detached=0" ] &&
+    ok "lossless into fakesink enable-last-sample=false: $l" ||
+    fail "lossless into fakesink: every frame zero-copy, none detached" "status $rc; $(cat "$T/st.out")"
+# a buffer kept MAPPED downstream (1.5 s, behind a queue) cannot be detached: after the bounded
+# wait (500 ms) an element error, not a torn frame nor a hang; the pipeline stops cleanly
+name=$(newblock zc)
+ff -f lavfi -i "$SRC" -frames:v 20 -pix_fmt rgba -f shmout -wait_readers 1 "$name" 2>"$T/w.err" &
+writer=$!
+t0=$(now_ms)
+"$GF" --timeout 3 --map-first 1500 "shmoutsrc block=$name mode=lossless ! queue" >"$T/got.out" 2>"$T/got.err"; rc=$?
+t1=$(now_ms)
+wait $writer
+[ $rc -eq 1 ] && grep -q "stays mapped downstream" "$T/got.err" && [ $((t1 - t0)) -lt 8000 ] &&
+    ok "lossless, a pushed buffer kept mapped 1.5 s downstream: element error after the bounded wait ($((t1 - t0)) ms in all)" ||
+    fail "lossless, a pushed buffer kept mapped downstream: element error" "status $rc, $((t1 - t0)) ms; $(head -3 "$T/got.err")"
+# mode=every keeps copying
+name=$(newblock zc)
+ff -f lavfi -i "$SRC" -frames:v 10 -pix_fmt rgba -f shmout -slots 16 -wait_readers 1 "$name" 2>"$T/w.err" &
+writer=$!
+"$ST" --timeout 10 "shmoutsrc name=r block=$name mode=every ! fakesink" >"$T/st.out" 2>&1; rc=$?
+wait $writer
+l=$(grep '^r ' "$T/st.out")
+[ $rc -eq 0 ] && [ "$l" = "r frames=10 zero-copy=0 copied=10 detached=0 watchdog-detached=0" ] &&
+    ok "mode=every copies: $l" || fail "mode=every copies" "status $rc; $(cat "$T/st.out")"
+
 # 9. gst-inspect-1.0 lists every property with its help.
 miss=
 for p in "block *: Name of the shmout block" "memtype *: Where the block is" "mode *: Which frames" \
-         "timeout *: Milliseconds to wait" "on-close *: When the writer closes" \
+         "timeout *: Milliseconds to wait" "on-close *: When the writer closes" "stats *: Frames pushed" \
          '\(1\): local' '\(2\): global' '\(0\): auto' '\(0\): latest' '\(1\): every' '\(2\): lossless' \
          '\(0\): eos' '\(1\): wait'; do
     grep -Eq "$p" "$T/inspect.out" || miss="$miss [$p]"
