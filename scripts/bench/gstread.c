@@ -48,7 +48,7 @@ int main(int argc, char **argv)
         return 2;
     }
     gst_init(&argc, &argv);
-    desc = g_strdup_printf("%s ! %s ! appsink name=s sync=false", argv[1], argv[2]);
+    desc = g_strdup_printf("%s ! %s ! appsink name=s sync=false enable-last-sample=false", argv[1], argv[2]);
     if (!(pipe = gst_parse_launch(desc, &err))) {
         fprintf(stderr, "gstread: %s\n", err->message);
         return 1;
