@@ -15,32 +15,11 @@
 : "${B:?}" "${FFMPEG:?}" "${SHMOUT_TOOL:?}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
-PKGS="gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0"
-if ! pkg-config --exists $PKGS 2>/dev/null || ! command -v gst-launch-1.0 >/dev/null; then
-    skip "GStreamer (pkg-config $PKGS, gst-launch-1.0) is not installed"; finish; exit
-fi
-if [ ! -f "$B/lib/gstreamer-1.0/libgstshmout.so" ]; then
-    skip "the plugin $B/lib/gstreamer-1.0/libgstshmout.so is not built (make gst)"; finish; exit
-fi
-export GST_PLUGIN_PATH=$B/lib/gstreamer-1.0 GST_REGISTRY=$T/registry.bin
-unset GST_PLUGIN_SYSTEM_PATH_1_0
+. "$top/tests/gstreamer/gstlib.sh"
+gst_prepare shmoutsink gst_frames sink_stats sink_hold
 GF=$T/gst_frames ST=$T/sink_stats
-for p in gst_frames sink_stats sink_hold; do
-    # shellcheck disable=SC2046
-    ${CC:-cc} -O2 "$top/tests/gstreamer/$p.c" $(pkg-config --cflags --libs $PKGS) -o "$T/$p" ||
-        { fail "build tests/gstreamer/$p.c"; finish; exit; }
-done
-if ! gst-inspect-1.0 shmoutsink >"$T/inspect.out" 2>&1; then
-    fail "gst-inspect-1.0 shmoutsink: the plugin loads" "$(cat "$T/inspect.out")"; finish; exit
-fi
 
-names=
-newblock() { _b=$(blockname "$1"); names="$names $_b"; echo "$_b"; }
-at_exit 'for n in $names; do "$SHMOUT_TOOL" rm --force "$n" >/dev/null 2>&1; done'
-md5s() { framemd5_lines "$1" | awk '{ print $3 }'; }      # ffmpeg's md5 per frame
 fsizes() { framemd5_lines "$1" | awk '{ print $2 }' | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $2, $1 }'; }
-gmd5s() { awk '$1 != "eos" { print $5 }' "$1"; }          # gst_frames' md5 per frame
-gsizes() { awk '$1 != "eos" { print $2 }' "$1" | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $2, $1 }'; }
 # reader NAME OUT [ARGS]: a lossless ffmpeg reader of block NAME in the background ($reader)
 reader() {
     _rn=$1 _ro=$2; shift 2
@@ -308,8 +287,8 @@ fi
 kill "$w" 2>/dev/null; wait "$w" 2>/dev/null
 
 # 9. Nothing left behind once the blocks are removed.
-for n in $names; do "$SHMOUT_TOOL" rm --force "$n" >/dev/null 2>&1; done
-left=$(for n in $names; do ls /dev/shm 2>/dev/null | grep -F "$n"; done)
+remove_blocks
+left=$(left_blocks)
 if [ -z "$left" ]; then
     ok "no shared-memory object of the suite's blocks is left in /dev/shm"
 else

@@ -18,31 +18,12 @@
 : "${B:?}" "${FFMPEG:?}" "${SHMOUT_TOOL:?}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
-PKGS="gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0"
-if ! pkg-config --exists $PKGS 2>/dev/null || ! command -v gst-launch-1.0 >/dev/null; then
-    skip "GStreamer (pkg-config $PKGS, gst-launch-1.0) is not installed"; finish; exit
-fi
-if [ ! -f "$B/lib/gstreamer-1.0/libgstshmout.so" ]; then
-    skip "the plugin $B/lib/gstreamer-1.0/libgstshmout.so is not built (make gst)"; finish; exit
-fi
-export GST_PLUGIN_PATH=$B/lib/gstreamer-1.0 GST_REGISTRY=$T/registry.bin
-unset GST_PLUGIN_SYSTEM_PATH_1_0
+. "$top/tests/gstreamer/gstlib.sh"
+gst_prepare shmoutsrc gst_frames sink_stats
 GF=$T/gst_frames ST=$T/sink_stats
-for p in gst_frames sink_stats; do
-    # shellcheck disable=SC2046
-    ${CC:-cc} -O2 "$top/tests/gstreamer/$p.c" $(pkg-config --cflags --libs $PKGS) -o "$T/$p" ||
-        { fail "build tests/gstreamer/$p.c"; finish; exit; }
-done
-if ! gst-inspect-1.0 shmoutsrc >"$T/inspect.out" 2>&1; then
-    fail "gst-inspect-1.0 shmoutsrc: the plugin loads" "$(cat "$T/inspect.out")"; finish; exit
-fi
 
-newblock() { _b=$(blockname "$1"); echo "$_b" >> "$T/names"; echo "$_b"; }   # (in $(...): a file)
 ff() { "$FFMPEG" -hide_banner -nostdin -y -loglevel error "$@"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-md5s() { framemd5_lines "$1" | awk '{ print $3 }'; }      # ffmpeg's md5 per frame
-gmd5s() { awk '$1 != "eos" { print $5 }' "$1"; }          # gst_frames' md5 per frame
-gsizes() { awk '$1 != "eos" { print $2 }' "$1" | uniq -c | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $2, $1 }'; }
 
 # 1. Formats, at an odd size: 12 frames of testsrc2 scaled to 33x17 in FORMAT; the writer waits
 #    for the reader (-wait_readers 1), the reader is lossless (the writer waits for it).
@@ -411,7 +392,7 @@ done
     fail "gst-inspect-1.0 shmoutsrc: every property and its help" "missing:$miss"
 
 # 10. Nothing left: the blocks the writers left (primary and wait objects) removed by name.
-while read -r n; do "$SHMOUT_TOOL" rm "$n" --force >/dev/null 2>&1; done < "$T/names"
-left=$(ls /dev/shm | grep "_$$_" || true)
+remove_blocks
+left=$(left_blocks)
 [ -z "$left" ] && ok "nothing left in /dev/shm" || fail "nothing left in /dev/shm" "$left"
 finish
