@@ -15,7 +15,7 @@
 : "${B:?}" "${FFMPEG:?}" "${SHMOUT_TOOL:?}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 
-. "$top/tests/gstreamer/gstlib.sh"
+. "$top/tests/lib/gstreamer.sh"
 gst_prepare shmoutsink gst_frames sink_stats sink_hold
 GF=$T/gst_frames ST=$T/sink_stats
 

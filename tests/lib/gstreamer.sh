@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Copyright (c) 2026 the shmout authors
 #
-# gstlib.sh: what the GStreamer suites share, sourced after tests/lib/testlib.sh. Not run.
+# gstreamer.sh: what the GStreamer suites share, sourced after tests/lib/testlib.sh. Not run.
 #   gst_prepare ELEMENT PROGRAM...   skip the suite (finish, exit) without GStreamer or the
 #                                    plugin; point GStreamer at the plugin with a private
 #                                    registry; build tests/gstreamer/PROGRAM.c into $T/PROGRAM;
