@@ -20,8 +20,9 @@
  *                     again and must be the one printed at its pull ("changed while held": 1)
  *   --sleep MS        sleep MS after each pull (a slow consumer: the appsink queues meanwhile)
  *   --appsink PROPS   more properties of the appsink, e.g. "max-buffers=1"
- *   --map-first MS    the first buffer is kept mapped MS ms as it reaches the appsink (in the
- *                     thread that pushes it: put a queue before it)
+ *   --map-first MS    the first buffer that is a slot of the block (memory of shmoutsrc's
+ *                     "ShmoutSlot" allocator) is kept mapped MS ms as it reaches the appsink
+ *                     (in the thread that pushes it: put a queue before it)
  *   --stats FILE      at the end write, per shmoutsrc, "NAME frames=N zero-copy=N copied=N
  *                     detached=N watchdog-detached=N evictions=N" to FILE
  */
@@ -128,7 +129,8 @@ static GstPadProbeReturn map_first(GstPad *pad, GstPadProbeInfo *info, gpointer 
     GstMapInfo map;
 
     (void)pad;
-    if (done)
+    if (done || !gst_memory_is_type(gst_buffer_peek_memory(GST_PAD_PROBE_INFO_BUFFER(info), 0),
+                                    "ShmoutSlot"))
         return GST_PAD_PROBE_OK;
     done = TRUE;
     if (gst_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), &map, GST_MAP_READ)) {
