@@ -290,6 +290,7 @@ class Bench:
                 for t, (got, wru, wout) in runs:
                     r = reader_row(t, res, "rgba", n, got, wru)
                     r["publish_fps"] = wout["fps"] if wout else 0
+                    r.update({k: got[k] for k in ("zero_copy", "copied", "detached") if k in got})
                     if t not in best or r["publish_fps"] > best[t]["publish_fps"]:
                         best[t] = r
             for r in best.values():
@@ -714,9 +715,9 @@ WHY = {
                 "below says which: the writer waits only for a reader slower than itself); the writer's is "
                 "FFmpeg's per-frame pipeline around the one copy into the block, as for the limit, and on 2 "
                 "cores its threads share them with the reader and whatever else runs",
-    "gst-sink": "the pair goes at its slower side's pace: shmoutsrc copies each frame out of the block once (a "
-                "reader never owns a slot, the writer may reuse it), where shmsrc hands the reader shmsink's memory "
-                "itself, kept by reference counts across the socket; the CPU rows above show which side costs what",
+    "gst-sink": "shmoutsink never waits for an every reader, so its rate is its own: videotestsrc filling the "
+                "slot it was lent, plus publishing; shmsink instead waits when its area is full. On 2 cores the "
+                "writer shares them with shmoutsrc's copy of each frame (see the GStreamer table and the CPU rows)",
     "nextframe": "on 2 cores the conversion competes with FFmpeg's own threads either way; moving it "
                  "to the worker overlaps it with the next frame's production only when that is costly",
 }
@@ -957,6 +958,15 @@ def report(results, lat, pub, ll, py, prof, win, out, gst, quick):
                              ("shmoutsrc / shmsrc, reader CPU per frame", "gst-shmoutsink-lossless", "reader_cpu_per_frame")):
             lines.append("| %s | %s |" % (what, " | ".join(
                 "%.2f" % ratio(by[(t, res, "rgba")][key], by[("gst-shmsink", res, "rgba")][key]) for res in GST_SIZES)))
+        lines.append("| shmoutsrc mode=lossless: frames pushed as the slot itself / of those, copied out (detached) "
+                     "because the reader still held them when the next frame was taken | %s |" % " | ".join(
+                         "%d / %d" % (by[("gst-shmoutsink-lossless", res, "rgba")].get("zero_copy", 0),
+                                      by[("gst-shmoutsink-lossless", res, "rgba")].get("detached", 0)) for res in GST_SIZES))
+        lines += ["", "shmoutsrc in mode=every copies each frame out of the block (a reader never owns a slot: "
+                  "the writer may reuse it). In mode=lossless it pushes the slot itself but keeps one frame "
+                  "from the writer at a time, so a frame its consumer still holds when the next one is taken "
+                  "is copied out then; gstread's appsink queues, so that is nearly every frame. shmsrc "
+                  "hands its reader shmsink's memory, kept by reference counts across the socket."]
     lines += ["", "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
     missed, why_text = set(), dict(WHY, **py_why(py))
     for what, val, met, why in targets(by, keys, lat, py):

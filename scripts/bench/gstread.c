@@ -12,6 +12,10 @@
  *   e.g. gstread "shmsrc socket-path=/tmp/s is-live=false" \
  *                "video/x-raw,format=RGBA,width=1920,height=1080,framerate=0/1" 300 7680 000000ff
  *        gstread "shmoutsrc block=cam1 mode=lossless" "video/x-raw,format=RGBA" 300 7680 000000ff
+ *
+ * A source with a "stats" property (shmoutsrc) adds how its frames left it: "zero_copy" (the
+ * block's slot itself), "copied" (into a pool buffer) and "detached" (a slot buffer still held
+ * when the next frame was taken, copied to private memory then).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +28,35 @@
 
 #include "measure.h"
 
+/* ", \"zero_copy\": N, ..." from the stats of the pipeline's element that has them, or "". */
+static gchar *source_stats(GstElement *pipe)
+{
+    GstIterator *it = gst_bin_iterate_elements(GST_BIN(pipe));
+    GValue v = G_VALUE_INIT;
+    gchar *out = g_strdup("");
+
+    while (gst_iterator_next(it, &v) == GST_ITERATOR_OK) {
+        GstElement *e = g_value_get_object(&v);
+        GstStructure *st = NULL;
+        guint64 z = 0, c = 0, d = 0;
+        if (g_object_class_find_property(G_OBJECT_GET_CLASS(e), "stats")) {
+            g_object_get(e, "stats", &st, NULL);
+            if (st && gst_structure_get_uint64(st, "zero-copy", &z) &&
+                gst_structure_get_uint64(st, "copied", &c) && gst_structure_get_uint64(st, "detached", &d)) {
+                g_free(out);
+                out = g_strdup_printf(", \"zero_copy\": %" G_GUINT64_FORMAT ", \"copied\": %" G_GUINT64_FORMAT
+                                      ", \"detached\": %" G_GUINT64_FORMAT, z, c, d);
+            }
+            if (st)
+                gst_structure_free(st);
+        }
+        g_value_reset(&v);
+    }
+    g_value_unset(&v);
+    gst_iterator_free(it);
+    return out;
+}
+
 int main(int argc, char **argv)
 {
     char *desc;
@@ -32,7 +65,8 @@ int main(int argc, char **argv)
     uint8_t *ref;
     size_t row;
     long frames, got = 0, bad = 0;
-    double t0 = 0, t1 = 0, c0;
+    double t0 = 0, t1 = 0, c0, c1;
+    gchar *stats;
 
     if (argc != 6) {
         fprintf(stderr, "usage: gstread SOURCE CAPS FRAMES ROW_BYTES PIXEL\n");
@@ -72,7 +106,11 @@ int main(int argc, char **argv)
         }
         gst_sample_unref(s);
     }
-    printf("{\"frames\": %ld, \"seconds\": %.6f, \"cpu\": %.6f, \"bad_rows\": %ld}\n", got, t1 - t0, cpu_s() - c0, bad);
+    c1 = cpu_s();
+    stats = source_stats(pipe);
+    printf("{\"frames\": %ld, \"seconds\": %.6f, \"cpu\": %.6f, \"bad_rows\": %ld%s}\n", got, t1 - t0, c1 - c0, bad,
+           stats);
+    g_free(stats);
     gst_element_set_state(pipe, GST_STATE_NULL);
     gst_object_unref(sink);
     gst_object_unref(pipe);
