@@ -123,6 +123,25 @@ static GstPadProbeReturn add_video_meta(GstPad *pad, GstPadProbeInfo *info, gpoi
     return GST_PAD_PROBE_OK;
 }
 
+/* Print the errors on the bus (other messages are dropped); how many there were. */
+static int print_errors(GstBus *bus)
+{
+    GstMessage *msg;
+    int count = 0;
+
+    while ((msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR))) {
+        GError *e = NULL;
+        gchar *dbg = NULL;
+        gst_message_parse_error(msg, &e, &dbg);
+        fprintf(stderr, "gst_frames: error from %s: %s\n", GST_OBJECT_NAME(msg->src), e->message);
+        g_clear_error(&e);
+        g_free(dbg);
+        gst_message_unref(msg);
+        count++;
+    }
+    return count;
+}
+
 static GstPadProbeReturn map_first(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
     static gboolean done;
@@ -172,7 +191,6 @@ int main(int argc, char **argv)
     GError *err = NULL;
     GstElement *pipe, *sink;
     GstBus *bus;
-    GstMessage *msg;
     char *desc;
     int status = 0;
 
@@ -234,8 +252,15 @@ int main(int argc, char **argv)
         status = 1;
     bus = gst_element_get_bus(pipe);
     while (!status && n < max) {
-        GstSample *s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink),
-                                                    (GstClockTime)(timeout * GST_SECOND));
+        /* in slices of 100 ms, so that an error upstream (no EOS follows it) ends the wait */
+        GstSample *s = NULL;
+        double waited;
+        for (waited = 0; !s && waited < timeout && !gst_app_sink_is_eos(GST_APP_SINK(sink)); waited += 0.1)
+            if (!(s = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), GST_SECOND / 10)) &&
+                print_errors(bus))
+                status = 1;
+        if (status)
+            break;
         if (s) {
             gchar *md5 = print_frame(s, n++);
 
@@ -261,17 +286,8 @@ int main(int argc, char **argv)
         }
         break;
     }
-    /* an error that ended the stream */
-    while ((msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR))) {
-        GError *e = NULL;
-        gchar *dbg = NULL;
-        gst_message_parse_error(msg, &e, &dbg);
-        fprintf(stderr, "gst_frames: error from %s: %s\n", GST_OBJECT_NAME(msg->src), e->message);
-        g_clear_error(&e);
-        g_free(dbg);
-        gst_message_unref(msg);
+    if (print_errors(bus))          /* an error that ended the stream */
         status = 1;
-    }
     printf("eos %" G_GUINT64_FORMAT "\n", n);
     if (stats) {
         FILE *f = fopen(stats, "w");

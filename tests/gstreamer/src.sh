@@ -360,10 +360,11 @@ l=$(grep '^r ' "$T/st.out")
     fail "lossless into fakesink: every frame zero-copy, none detached" "status $rc; $(cat "$T/st.out")"
 # a buffer kept MAPPED downstream (1.5 s, behind a queue) cannot be detached: after the bounded
 # wait (500 ms) an element error, not a torn frame nor a hang; the pipeline stops cleanly. The
-# writer goes at 25 frames/s (-re), so that the queue's thread has mapped the first slot buffer
-# before the next frame makes shmoutsrc give it back (unmapped, it would just be detached).
+# writer goes at 25 frames/s (realtime: -re would send its first half second at once), so that
+# the queue's thread has mapped the first slot buffer before the next frame makes shmoutsrc give
+# it back (unmapped, it would just be detached).
 name=$(newblock zc)
-ff -re -f lavfi -i "$SRC" -frames:v 20 -pix_fmt rgba -f shmout -wait_readers 1 "$name" 2>"$T/w.err" &
+ff -f lavfi -i "$SRC,realtime" -frames:v 20 -pix_fmt rgba -f shmout -wait_readers 1 "$name" 2>"$T/w.err" &
 writer=$!
 t0=$(now_ms)
 "$GF" --timeout 3 --map-first 1500 "shmoutsrc block=$name mode=lossless ! queue" >"$T/got.out" 2>"$T/got.err"; rc=$?
