@@ -86,10 +86,12 @@ check: all
 	@B="$(B)" WIN_BIN="$(B)/bin" SHMOUT_CACHE="$(SHMOUT_CACHE)" $(TOP)/tests/run $(or $(TESTS),$(wildcard $(TOP)/tests/windows/*.sh))
 else
 # The Windows build is made for the suites under Wine: all of them, or TESTS naming one.
+# tests/run makes it (WIN_BUILD) in the background while the suites before them run.
 WITH_WINDOWS := $(and $(HAVE_WINDOWS_TOOLS),$(if $(TESTS),$(findstring tests/windows,$(TESTS)),yes))
-check: all $(if $(WITH_WINDOWS),windows)
+check: all
 	@B="$(B)" MAKE_DIR="$(CURDIR)" FFMPEG_TREE="$(FFMPEG_TREE)" FFMPEG_BUILD="$(FFMPEG_BUILD)" \
 	    FFMPEG_FLAGS="$(FFMPEG_FLAGS)" SHMOUT_CACHE="$(SHMOUT_CACHE)" CC="$(CC)" \
+	    WIN_BUILD="$(if $(WITH_WINDOWS),$(MAKE) --no-print-directory -C $(CURDIR) windows)" \
 	    WIN_BIN="$(if $(WITH_WINDOWS),$(WIN_DIR)/build/bin)" $(TOP)/tests/run $(TESTS)
 endif
 

@@ -9,7 +9,9 @@
 #                           named objects only through the same wineserver), and
 #                           $TD_PEER, tests/tools/td_peer.c built for Windows
 #   win PROG.exe ARGS...    run a Windows program of the build (ffmpeg.exe, ffprobe.exe) or
-#                           $TD_PEER under Wine, Wine itself silent (WINEDEBUG=-all)
+#                           $TD_PEER under Wine, Wine itself silent (WINEDEBUG=-all); one still
+#                           running after WIN_TIMEOUT seconds (default 120: every case here
+#                           ends within 40) is stopped, and its status is 124
 #   winpath FILE            FILE as the Windows programs see it (Z:/..., slashes: no escapes)
 : "${B:?}"
 wine_setup() {
@@ -37,6 +39,7 @@ wine_setup() {
 win() {
     p=$1; shift
     case $p in */*) ;; *) p=$WIN_BIN/$p ;; esac
-    wine "$p" "$@"
+    # --foreground: the program stays in the suite's process group, which tests/run can stop.
+    timeout --foreground --kill-after=5 "${WIN_TIMEOUT:-120}" wine "$p" "$@"
 }
 winpath() { printf 'Z:%s' "$1"; }
