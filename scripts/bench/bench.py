@@ -14,7 +14,9 @@ black), so no transport wins by not reading. Cases: rgba passthrough, yuv420p ->
 downloadtype values. Also: publish-to-wake-up latency (a waiting reader, paced writer: median,
 99th percentile and the slowest wake-up), the cost of a libshmout publish alone without a reader
 and with one waiting (benchtool publish), CPU seconds per frame of writer and reader, the
-writer's peak RSS and the block's size.
+writer's peak RSS and the block's size. Readers waiting (issue 16): the writer's rate, rgba
+frames written whole, with 0, 1, 4 and 8 readers waiting in processes of their own, at 1080p
+and 320x240 (benchtool readers).
 
 Lossless delivery (1920x1080 rgba, in the same run): the writer `ffmpeg ... -f shmout -wait_readers 1`
 (as fast as it goes) read by benchtool shm --lossless (libshmout in SHMOUT_READ_LOSSLESS mode,
@@ -47,6 +49,11 @@ plugin: make bench sets GST_PLUGIN_PATH).
 With --win-bin (the Windows build's bin, `make windows`): ffmpeg.exe under Wine, -f shmout
 (TouchDesigner's layout: a named mapping, a mutex per frame, no reader) against -f rawvideo NUL
 (the same frames written nowhere), at 1920x1080 and 640x360 rgba, in the same run.
+
+The run leaves /dev/shm as it found it: every row removes its blocks and its peers' areas
+(GStreamer's shmsink leaves its own when killed), and at the end it removes shmsink areas of
+processes that are gone, compares /dev/shm with what it held before, reports that as a target
+and exits with status 1 if anything was left.
 
     python3 scripts/bench/bench.py --bin BUILD/bin --tools DIR --out BUILD/bench [--quick] [--win-bin DIR]
 """
@@ -95,6 +102,10 @@ PY_RELAYS = {
               "as a u32, alpha masked out, `intact`, publish)",
 }
 
+# The readers-waiting rows (issue 16): sizes, and how many readers wait.
+READER_SIZES = {"1080p": (1920, 1080), "320x240": (320, 240)}
+READER_COUNTS = (0, 1, 4, 8)
+
 try:
     _prctl = ctypes.CDLL(None, use_errno=True).prctl
 except (OSError, AttributeError):
@@ -106,6 +117,45 @@ def die_with_us():
     SIGKILL), so that they end and remove the blocks they made (PR_SET_PDEATHSIG)."""
     if _prctl is not None:
         _prctl(1, signal.SIGTERM)
+
+
+def shm_objects():
+    """What /dev/shm holds: {name: bytes allocated}."""
+    out = {}
+    for f in os.listdir("/dev/shm"):
+        try:
+            out[f] = os.lstat(os.path.join("/dev/shm", f)).st_blocks * 512
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def sweep_shm(before):
+    """Remove what a killed GStreamer peer leaves behind (shmsink areas, shmpipe.<pid>.<n>, of
+    processes that are gone: gst_pair removes them too, but not if bench.py itself was stopped
+    on the way); then what is in /dev/shm that was not there before the run, this run's own
+    blocks included, which nothing removes here: (removed, {name: bytes} left)."""
+    removed = 0
+    for f in shm_objects():
+        part = f.split(".")
+        if (f not in before and len(part) == 3 and part[0] == "shmpipe" and part[1].strip().isdigit() and
+                not pid_alive(int(part[1]))):
+            try:
+                os.unlink(os.path.join("/dev/shm", f))
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed, {f: b for f, b in shm_objects().items() if f not in before}
 
 
 def numpy_python():
@@ -468,7 +518,32 @@ class Bench:
                            capture_output=True, text=True, timeout=300)
         if r.returncode != 0:
             raise RuntimeError("benchtool publish failed: %s" % r.stderr.strip())
-        return json.loads(r.stdout)
+        got = json.loads(r.stdout)
+        got["readers"] = self.readers_cost()
+        return got
+
+    def readers_cost(self):
+        """The writer's rate (rgba, each frame written whole) with 0, 1, 4 and 8 readers waiting,
+        at 1080p and 320x240: the fastest of a few interleaved runs each (benchtool readers)."""
+        rows, secs = [], 0.5 if self.quick else 1.0
+        for res, (w, h) in READER_SIZES.items():
+            best = {}
+            for _ in range(2 if self.quick else 3):
+                for n in READER_COUNTS:
+                    r = subprocess.run([os.path.join(self.tools, "benchtool"), "readers", self.name(), str(w), str(h),
+                                        str(n), str(secs)], capture_output=True, text=True, timeout=120)
+                    if r.returncode != 0:
+                        raise RuntimeError("benchtool readers failed: %s" % r.stderr.strip())
+                    got = json.loads(r.stdout)
+                    got.update(res=res, fps=got["frames"] / got["seconds"],
+                               reader_fps=got["reader_frames"] / got["seconds"])
+                    if n not in best or got["fps"] > best[n]["fps"]:
+                        best[n] = got
+            for n in READER_COUNTS:
+                rows.append(best[n])
+                print("bench: %-18s %-6s %-16s %8.1f fps" % ("writer, %d readers" % n, res, "rgba", best[n]["fps"]),
+                      file=sys.stderr)
+        return rows
 
     def profile(self):
         """perf profile of the writer (1920x1080 rgba passthrough, a reader attached), if perf works."""
@@ -705,6 +780,9 @@ def ratio(a, b):
 
 # The targets of the design, and what limits them when missed (see the profile below).
 WHY = {
+    "readers": "each publish with a reader waiting issues one FUTEX_WAKE, which wakes every waiting "
+               "reader: the writer pays for the wake-ups in that system call, and the readers woken "
+               "run on the writer's cores (the reader frames/s column); see 'Readers waiting'",
     "limit": "the writer's rate is FFmpeg's whole per-frame pipeline (source, filter graph, "
              "wrapped_avframe, muxer thread) around the one copy into the block; the profile shows "
              "the copy and first-touch page faults of the mapping dominating the muxer thread",
@@ -794,9 +872,16 @@ def py_why(py):
     return why
 
 
-def targets(by, keys, lat, py=None):
+def targets(by, keys, lat, py=None, pub=None):
     """Rows: target, measured, met, the key of the reason if missed (WHY, py_why)."""
     rows = []
+    if pub and pub.get("readers"):
+        rd = {(r["res"], r["readers"]): r for r in pub["readers"]}
+        for res, want in (("1080p", 0.9), ("320x240", 0.8)):
+            vs = [ratio(rd[(res, n)]["fps"], rd[(res, 0)]["fps"]) for n in READER_COUNTS if n]
+            rows.append(("rgba %s: the writer's rate with %s readers waiting >= %.1f of its rate with none" % (
+                res, ", ".join(str(n) for n in READER_COUNTS if n), want), " / ".join("%.2f" % v for v in vs),
+                min(vs) >= want, "readers"))
     for res in ("1080p", "4k"):
         if ("shmout-nextframe", res, "rgba") in by:
             v = ratio(by[("shmout-nextframe", res, "rgba")]["publish_fps"], by[("limit", res, "rgba")]["fps"])
@@ -917,7 +1002,7 @@ def py_section(py):
     return lines
 
 
-def report(results, lat, pub, ll, py, prof, win, out, gst, quick):
+def report(results, lat, pub, ll, py, prof, win, out, gst, quick, shm):
     by = {(r["transport"], r["res"], r["case"]): r for r in results}
     lines = ["# shmout benchmark%s" % (" (quick)" if quick else ""), "",
              "One run of `make bench%s` on this machine. Every reader checks every byte of every frame "
@@ -969,10 +1054,14 @@ def report(results, lat, pub, ll, py, prof, win, out, gst, quick):
                   "hands its reader shmsink's memory, kept by reference counts across the socket."]
     lines += ["", "## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
     missed, why_text = set(), dict(WHY, **py_why(py))
-    for what, val, met, why in targets(by, keys, lat, py):
+    for what, val, met, why in targets(by, keys, lat, py, pub):
         lines.append("| %s | %s | %s |" % (what, val, "yes" if met else "**no**"))
         if not met and why:
             missed.add(why)
+    nbefore, swept, left = shm
+    lines.append("| /dev/shm after the run holds no more than before it (%d objects) | %s%s | %s |" % (
+        nbefore, ", ".join("%s: %d bytes" % kv for kv in sorted(left.items())) or "nothing more",
+        "; %d shmsink areas of stopped peers removed at the end" % swept if swept else "", "**no**" if left else "yes"))
     for why in sorted(missed):
         lines += ["", "Why not (%s): %s." % (why, why_text[why])]
     lines += ["", "## Latency (1920x1080 rgba at 60 frames/s, publish to the reader's wake-up)", "",
@@ -984,6 +1073,18 @@ def report(results, lat, pub, ll, py, prof, win, out, gst, quick):
               "| no reader | one reader waiting | waiting/none |", "| --- | --- | --- |",
               "| %.0f ns | %.0f ns | %.1f |" % (pub["idle_ns"], pub["waiting_ns"], ratio(pub["waiting_ns"], pub["idle_ns"])),
               "", "With a reader registered as waiting, each publish also issues FUTEX_WAKE."]
+    if pub.get("readers"):
+        lines += ["", "## Readers waiting (the writer's rate, rgba, each frame written whole into its slot)", "",
+                  "Each reader is a process of its own in the default newest-frame mode, attached before the writer "
+                  "starts: wait, acquire, validate, no pixel read. *reader frames/s*: the frames all of them took. "
+                  "The fastest of a few interleaved runs each.", "",
+                  "| size | readers | writer fps | / no reader | reader frames/s |", "| --- | --- | --- | --- | --- |"]
+        rd = {(r["res"], r["readers"]): r for r in pub["readers"]}
+        for res in READER_SIZES:
+            for n in READER_COUNTS:
+                r = rd[(res, n)]
+                lines.append("| %s | %d | %.0f | %.2f | %.0f |" % (res, n, r["fps"], ratio(r["fps"], rd[(res, 0)]["fps"]),
+                                                                   r["reader_fps"]))
     lines += ["", "## Lossless delivery (1920x1080 rgba, %d frames, the fastest of %d interleaved runs each)" % (
               ll["frames"], ll["rounds"]), "",
               "The writer is `ffmpeg -f lavfi -i color=... -frames:v %d`, as fast as it goes, the same for every path. "
@@ -1081,13 +1182,22 @@ def main():
     t0 = time.monotonic()
     # SIGTERM ends the run as Ctrl-C does: the finally clauses stop what runs and remove its blocks
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))
-    b = Bench(args)
-    results, lat, pub, ll, py, prof, win = b.run()
-    report(results, lat, pub, ll, py, prof, win, args.out, b.gst, args.quick)
+    before = shm_objects()
+    try:
+        b = Bench(args)
+        results, lat, pub, ll, py, prof, win = b.run()
+    finally:
+        swept, left = sweep_shm(before)
+        if left:
+            print("bench: left in /dev/shm: %s" % ", ".join("%s (%d bytes)" % kv for kv in sorted(left.items())),
+                  file=sys.stderr)
+    report(results, lat, pub, ll, py, prof, win, args.out, b.gst, args.quick, (len(before), swept, left))
     print("bench: %d runs in %.0f s; report in %s" % (len(results) - len(LOSSLESS) + ll["runs"] + 3 + len(win or []) * 24 +
                                                       (py["runs"] if py else 0),
                                                       time.monotonic() - t0,
                                                       os.path.join(args.out, "report.md")), file=sys.stderr)
+    if left:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,14 @@
  *                                           reader looping on wait + acquire (publish then
  *                                           issues FUTEX_WAKE whenever it is registered as
  *                                           waiting); fails if a call does not return 0
+ *   benchtool readers NAME WIDTH HEIGHT READERS SECONDS
+ *                                           the writer's rate with READERS readers waiting: rgba
+ *                                           frames, each written whole into its slot (row by row,
+ *                                           as a writer does), for SECONDS after a 0.2 s warm-up;
+ *                                           each reader a process of its own, attached before the
+ *                                           writer starts, in the default newest-frame mode:
+ *                                           wait, acquire, validate, no pixel read (the cost of
+ *                                           waking them is what is measured)
  *
  * The Python rows (issue 14) share a known frame, rgba, tight rows: byte i of the frame is
  * (i + (i >> 8) + (i >> 16)) mod 256, except bytes 0..7, which hold the frame number n
@@ -334,6 +342,90 @@ static int cmd_publish(const char *name, long frames)
     if (idle < 0 || waiting < 0)
         return 1;
     printf("{\"frames\": %ld, \"idle_ns\": %.1f, \"waiting_ns\": %.1f}\n", frames, idle * 1e9, waiting * 1e9);
+    return 0;
+}
+
+static int cmd_readers(const char *name, uint32_t width, uint32_t height, int readers, double seconds)
+{
+    struct shmout_geometry g;
+    shmout_writer *w;
+    /* [0]: stop, [1]: readers attached, [2 + i]: reader i's frames, [66]: counting (after the warm-up) */
+    long *ctl = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    uint8_t *src = NULL, *data[4];
+    pid_t pids[64];
+    long n = 0, woken = 0;
+    double t0, t = 0, deadline;
+    int ls[4], started = 0, fail = 0, status;
+
+    if (ctl == MAP_FAILED || readers < 0 || readers > 64 || seconds <= 0 ||
+        shmout_geometry_init(&g, SHMOUT_PIX_RGBA, width, height, 1) < 0 ||
+        shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL) < 0) {
+        fprintf(stderr, "benchtool: %s\n", readers < 0 || readers > 64 ? "0 to 64 readers" : shmout_errmsg());
+        return 1;
+    }
+    for (; started < readers; started++) {
+        pids[started] = fork();
+        if (pids[started] == 0) {
+            shmout_reader *r;
+            struct shmout_frame_view v;
+            long got = 0;
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 5000) < 0)
+                _exit(1);
+            __atomic_add_fetch(&ctl[1], 1, __ATOMIC_SEQ_CST);
+            while (!__atomic_load_n(&ctl[0], __ATOMIC_RELAXED))
+                if (shmout_reader_wait(r, 100) == 0 && shmout_reader_acquire(r, &v) == 0 &&
+                    shmout_reader_validate(r, &v) == 0 && __atomic_load_n(&ctl[66], __ATOMIC_RELAXED))
+                    got++;
+            ctl[2 + started] = got;
+            shmout_reader_close(r);
+            _exit(0);
+        }
+        if (pids[started] < 0) {
+            fail = 1;
+            break;
+        }
+    }
+    deadline = now_s() + 10;
+    while (!fail && __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST) < readers && now_s() < deadline)
+        usleep(1000);
+    fail |= __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST) < readers;
+    usleep(50000);                              /* the readers are asleep in their waits */
+    if (!fail && !(src = malloc(g.frame_bytes)))
+        fail = 1;
+    if (src)
+        memset(src, 0x55, g.frame_bytes);
+    t0 = now_s();
+    while (!fail && (t = now_s() - t0) < seconds + 0.2) {
+        if (shmout_writer_begin_frame(w, data, ls) != 0) {
+            fail = 1;
+            break;
+        }
+        for (uint32_t y = 0; y < g.plane_height[0]; y++)
+            memcpy(data[0] + (size_t)y * ls[0], src + (size_t)y * g.plane_bytewidth[0], g.plane_bytewidth[0]);
+        if (shmout_writer_publish(w, NULL) != 0) {
+            fail = 1;
+            break;
+        }
+        if (t >= 0.2 && !n++)
+            __atomic_store_n(&ctl[66], 1, __ATOMIC_RELAXED);
+    }
+    __atomic_store_n(&ctl[0], 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < started; i++) {
+        waitpid(pids[i], &status, 0);
+        fail |= !WIFEXITED(status) || WEXITSTATUS(status);
+    }
+    for (int i = 0; i < started; i++)
+        woken += ctl[2 + i];
+    shmout_writer_close(w);
+    shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
+    free(src);
+    if (fail) {
+        fprintf(stderr, "benchtool: readers: %s\n", shmout_errmsg());
+        return 1;
+    }
+    printf("{\"readers\": %d, \"frames\": %ld, \"seconds\": %.6f, \"reader_frames\": %ld}\n", readers, n,
+           t - 0.2, woken);
     return 0;
 }
 
@@ -804,6 +896,8 @@ int main(int argc, char **argv)
         return cmd_latency(argv[2], atol(argv[3]));
     if (argc == 4 && !strcmp(argv[1], "publish"))
         return cmd_publish(argv[2], atol(argv[3]));
+    if (argc == 7 && !strcmp(argv[1], "readers"))
+        return cmd_readers(argv[2], (uint32_t)atol(argv[3]), (uint32_t)atol(argv[4]), atoi(argv[5]), atof(argv[6]));
     if (argc == 6 && !strcmp(argv[1], "source"))
         return cmd_source(argv[2], (uint32_t)atol(argv[3]), (uint32_t)atol(argv[4]), atof(argv[5]));
     if (argc == 5 && !strcmp(argv[1], "sum"))
@@ -815,6 +909,6 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: benchtool shm NAME FRAMES PIXEL [--lossless] | pipe FRAME_BYTES ROW_BYTES FRAMES PIXEL |\n"
                     "                 memcpy FRAME_BYTES SECONDS | latency NAME FRAMES | publish NAME FRAMES |\n"
                     "                 source NAME WIDTH HEIGHT FPS | sum NAME SECONDS WARMUP | relay SRC DST FRAMES |\n"
-                    "                 relaycheck DST SECONDS WARMUP\n");
+                    "                 relaycheck DST SECONDS WARMUP | readers NAME WIDTH HEIGHT READERS SECONDS\n");
     return 2;
 }
