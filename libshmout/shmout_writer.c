@@ -133,7 +133,9 @@ static int open_rw(const char *obj, const char *name, mode_t mode, int excl, uin
     }
     if ((uint64_t)st.st_size < size && (ret = reserve(fd, size, obj, name)) < 0)
         goto fail;
-    *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    /* MAP_POPULATE: every page is faulted in (and tmpfs clears it) here, when the ring is
+     * created or grown, not by the first frames written into it. */
+    *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
     if (*map == MAP_FAILED) {
         ret = sys_fail(errno, "mmap", obj);
         goto fail;

@@ -1076,15 +1076,17 @@ def report(results, lat, pub, ll, py, prof, win, out, gst, quick, shm):
     if pub.get("readers"):
         lines += ["", "## Readers waiting (the writer's rate, rgba, each frame written whole into its slot)", "",
                   "Each reader is a process of its own in the default newest-frame mode, attached before the writer "
-                  "starts: wait, acquire, validate, no pixel read. *reader frames/s*: the frames all of them took. "
+                  "starts: wait, acquire, validate, no pixel read. *reader frames/s*: the frames all of them took; "
+                  "*writer page faults*: those the writer took while writing (the ring is populated when it is made). "
                   "The fastest of a few interleaved runs each.", "",
-                  "| size | readers | writer fps | / no reader | reader frames/s |", "| --- | --- | --- | --- | --- |"]
+                  "| size | readers | writer fps | / no reader | reader frames/s | writer page faults |",
+                  "| --- | --- | --- | --- | --- | --- |"]
         rd = {(r["res"], r["readers"]): r for r in pub["readers"]}
         for res in READER_SIZES:
             for n in READER_COUNTS:
                 r = rd[(res, n)]
-                lines.append("| %s | %d | %.0f | %.2f | %.0f |" % (res, n, r["fps"], ratio(r["fps"], rd[(res, 0)]["fps"]),
-                                                                   r["reader_fps"]))
+                lines.append("| %s | %d | %.0f | %.2f | %.0f | %d |" % (res, n, r["fps"], ratio(r["fps"], rd[(res, 0)]["fps"]),
+                                                                        r["reader_fps"], r["writer_faults"]))
     lines += ["", "## Lossless delivery (1920x1080 rgba, %d frames, the fastest of %d interleaved runs each)" % (
               ll["frames"], ll["rounds"]), "",
               "The writer is `ffmpeg -f lavfi -i color=... -frames:v %d`, as fast as it goes, the same for every path. "

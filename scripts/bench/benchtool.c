@@ -29,7 +29,8 @@
  *                                           each reader a process of its own, attached before the
  *                                           writer starts, in the default newest-frame mode:
  *                                           wait, acquire, validate, no pixel read (the cost of
- *                                           waking them is what is measured)
+ *                                           waking them is what is measured); also the page
+ *                                           faults the writer took while writing
  *
  * The Python rows (issue 14) share a known frame, rgba, tight rows: byte i of the frame is
  * (i + (i >> 8) + (i >> 16)) mod 256, except bytes 0..7, which hold the frame number n
@@ -356,6 +357,7 @@ static int cmd_readers(const char *name, uint32_t width, uint32_t height, int re
     long n = 0, woken = 0;
     double t0, t = 0, deadline;
     int ls[4], started = 0, fail = 0, status;
+    struct rusage ru0, ru1;
 
     if (ctl == MAP_FAILED || readers < 0 || readers > 64 || seconds <= 0 ||
         shmout_geometry_init(&g, SHMOUT_PIX_RGBA, width, height, 1) < 0 ||
@@ -395,6 +397,7 @@ static int cmd_readers(const char *name, uint32_t width, uint32_t height, int re
         fail = 1;
     if (src)
         memset(src, 0x55, g.frame_bytes);
+    getrusage(RUSAGE_SELF, &ru0);
     t0 = now_s();
     while (!fail && (t = now_s() - t0) < seconds + 0.2) {
         if (shmout_writer_begin_frame(w, data, ls) != 0) {
@@ -410,6 +413,7 @@ static int cmd_readers(const char *name, uint32_t width, uint32_t height, int re
         if (t >= 0.2 && !n++)
             __atomic_store_n(&ctl[66], 1, __ATOMIC_RELAXED);
     }
+    getrusage(RUSAGE_SELF, &ru1);
     __atomic_store_n(&ctl[0], 1, __ATOMIC_SEQ_CST);
     for (int i = 0; i < started; i++) {
         waitpid(pids[i], &status, 0);
@@ -424,8 +428,8 @@ static int cmd_readers(const char *name, uint32_t width, uint32_t height, int re
         fprintf(stderr, "benchtool: readers: %s\n", shmout_errmsg());
         return 1;
     }
-    printf("{\"readers\": %d, \"frames\": %ld, \"seconds\": %.6f, \"reader_frames\": %ld}\n", readers, n,
-           t - 0.2, woken);
+    printf("{\"readers\": %d, \"frames\": %ld, \"seconds\": %.6f, \"reader_frames\": %ld, \"writer_faults\": %ld}\n",
+           readers, n, t - 0.2, woken, ru1.ru_minflt + ru1.ru_majflt - ru0.ru_minflt - ru0.ru_majflt);
     return 0;
 }
 
