@@ -478,6 +478,18 @@ def soak_pass(name, frames):
     stalls = []
     kills, lossless_kills = 0, []
     running = lambda: w.ff.poll() is None
+
+    def sample_rss():
+        # every 50 ms for the whole run, apart from the stalls and kills below, so that even a
+        # short run on a loaded machine gives enough samples to see growth
+        while running():
+            for key, pid in (("ffmpeg", w.ff.pid), ("reader", rs.list[0].p.pid)):
+                v = rss_kb(pid)
+                if v:
+                    rss[key].append(v)
+            time.sleep(0.05)
+    sampler = threading.Thread(target=sample_rss, daemon=True)
+    sampler.start()
     next_kill = time.monotonic() + random.uniform(0.05, 0.3)
     while running():
         stalls.append(stall([rs.stopped, rs.lossless_stopped], name,
@@ -489,11 +501,8 @@ def soak_pass(name, frames):
             if k:
                 lossless_kills.append(k)
             next_kill = time.monotonic() + random.uniform(0.05, 0.3)
-        for key, pid in (("ffmpeg", w.ff.pid), ("reader", rs.list[0].p.pid)):
-            v = rss_kb(pid)
-            if v:
-                rss[key].append(v)
         time.sleep(random.uniform(0.02, 0.1))
+    sampler.join()
     rc, err = w.wait(3600)
     note("%d frames in %.1f s; %d SIGSTOP/SIGCONT stalls, %d reader kills and restarts (%d of "
          "the lossless one)" % (frames, w.t1 - w.t0, len(stalls), kills, len(lossless_kills)))
