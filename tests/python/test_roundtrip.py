@@ -129,8 +129,18 @@ class RoundTrip(helpers.BlockTest):
             self.assertFalse(r.wait(0.2))
             self.assertGreaterEqual(time.monotonic() - t, 0.19)
             waiters = []
-            timer = threading.Timer(0.3, lambda: (waiters.append(S.load32(r._wait_map.addr)),
-                                                  w.write(bytes(64))))
+
+            def look_then_write():
+                # The reader sits in FUTEX_WAIT all but the moments between its 50 ms slices
+                # (§12), when a loaded machine may catch it: look for up to 0.5 s.
+                end = time.monotonic() + (0.5 if S.HAVE_FUTEX else 0)
+                seen = S.load32(r._wait_map.addr)
+                while not seen and time.monotonic() < end:
+                    time.sleep(0.001)
+                    seen = S.load32(r._wait_map.addr)
+                waiters.append(seen)
+                w.write(bytes(64))
+            timer = threading.Timer(0.3, look_then_write)
             timer.start()
             t = time.monotonic()
             self.assertTrue(r.wait(5))
