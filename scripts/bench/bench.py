@@ -140,6 +140,13 @@ def pid_alive(pid):
     return True
 
 
+def shmsink_area_pid(f):
+    """The process id in the name of a GStreamer shmsink area in /dev/shm
+    (shmpipe.<pid, 5 wide>.<n, 5 wide>), or None for any other name."""
+    part = f.split(".")
+    return int(part[1]) if len(part) == 3 and part[0] == "shmpipe" and part[1].strip().isdigit() else None
+
+
 def sweep_shm(before):
     """Remove what a killed GStreamer peer leaves behind (shmsink areas, shmpipe.<pid>.<n>, of
     processes that are gone: gst_pair removes them too, but not if bench.py itself was stopped
@@ -147,9 +154,8 @@ def sweep_shm(before):
     blocks included, which nothing removes here: (removed, {name: bytes} left)."""
     removed = 0
     for f in shm_objects():
-        part = f.split(".")
-        if (f not in before and len(part) == 3 and part[0] == "shmpipe" and part[1].strip().isdigit() and
-                not pid_alive(int(part[1]))):
+        pid = shmsink_area_pid(f)
+        if f not in before and pid is not None and not pid_alive(pid):
             try:
                 os.unlink(os.path.join("/dev/shm", f))
                 removed += 1
@@ -302,8 +308,7 @@ class Bench:
             wout = w_proc.stdout.read().strip().splitlines() if w_proc.returncode == 0 and wait_s else []
             w_proc.stdout.close()
             for f in os.listdir("/dev/shm"):
-                part = f.split(".")
-                if len(part) == 3 and part[0] == "shmpipe" and part[1].strip() == str(w_proc.pid):
+                if shmsink_area_pid(f) == w_proc.pid:
                     os.unlink(os.path.join("/dev/shm", f))
             if sock and os.path.exists(sock):
                 os.unlink(sock)
@@ -785,7 +790,8 @@ WHY = {
                "run on the writer's cores (the reader frames/s column); see 'Readers waiting'",
     "limit": "the writer's rate is FFmpeg's whole per-frame pipeline (source, filter graph, "
              "wrapped_avframe, muxer thread) around the one copy into the block; the profile shows "
-             "the copy and first-touch page faults of the mapping dominating the muxer thread",
+             "the copy dominating the muxer thread (the ring's pages are populated at the open, "
+             "so the mapping takes no first-touch faults)",
     "gstreamer": "GStreamer's videotestsrc writes straight into shmsink's shared memory (shmsink "
                  "offers its allocator upstream), while an FFmpeg muxer receives frames its upstream "
                  "already allocated, so shmout copies each passthrough frame once",

@@ -346,23 +346,31 @@ static int cmd_publish(const char *name, long frames)
     return 0;
 }
 
+#define READERS_MAX 64
+#define READERS_WARMUP 0.2                  /* seconds written before the count starts */
+
+/* What benchtool readers shares with its reader processes. */
+struct readers_ctl {
+    long stop, attached, counting;          /* counting: set once the warm-up is over */
+    long frames[READERS_MAX];               /* reader i's frames while counting */
+};
+
 static int cmd_readers(const char *name, uint32_t width, uint32_t height, int readers, double seconds)
 {
     struct shmout_geometry g;
     shmout_writer *w;
-    /* [0]: stop, [1]: readers attached, [2 + i]: reader i's frames, [66]: counting (after the warm-up) */
-    long *ctl = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct readers_ctl *ctl = mmap(NULL, sizeof(*ctl), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     uint8_t *src = NULL, *data[4];
-    pid_t pids[64];
+    pid_t pids[READERS_MAX];
     long n = 0, woken = 0;
     double t0, t = 0, deadline;
     int ls[4], started = 0, fail = 0, status;
     struct rusage ru0, ru1;
 
-    if (ctl == MAP_FAILED || readers < 0 || readers > 64 || seconds <= 0 ||
+    if (ctl == MAP_FAILED || readers < 0 || readers > READERS_MAX || seconds <= 0 ||
         shmout_geometry_init(&g, SHMOUT_PIX_RGBA, width, height, 1) < 0 ||
         shmout_writer_open(&w, name, SHMOUT_MEMTYPE_LOCAL, &g, NULL) < 0) {
-        fprintf(stderr, "benchtool: %s\n", readers < 0 || readers > 64 ? "0 to 64 readers" : shmout_errmsg());
+        fprintf(stderr, "benchtool: %s\n", readers < 0 || readers > READERS_MAX ? "0 to 64 readers" : shmout_errmsg());
         return 1;
     }
     for (; started < readers; started++) {
@@ -374,12 +382,12 @@ static int cmd_readers(const char *name, uint32_t width, uint32_t height, int re
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (shmout_reader_open(&r, name, SHMOUT_MEMTYPE_LOCAL, 5000) < 0)
                 _exit(1);
-            __atomic_add_fetch(&ctl[1], 1, __ATOMIC_SEQ_CST);
-            while (!__atomic_load_n(&ctl[0], __ATOMIC_RELAXED))
+            __atomic_add_fetch(&ctl->attached, 1, __ATOMIC_SEQ_CST);
+            while (!__atomic_load_n(&ctl->stop, __ATOMIC_RELAXED))
                 if (shmout_reader_wait(r, 100) == 0 && shmout_reader_acquire(r, &v) == 0 &&
-                    shmout_reader_validate(r, &v) == 0 && __atomic_load_n(&ctl[66], __ATOMIC_RELAXED))
+                    shmout_reader_validate(r, &v) == 0 && __atomic_load_n(&ctl->counting, __ATOMIC_RELAXED))
                     got++;
-            ctl[2 + started] = got;
+            ctl->frames[started] = got;
             shmout_reader_close(r);
             _exit(0);
         }
@@ -389,9 +397,9 @@ static int cmd_readers(const char *name, uint32_t width, uint32_t height, int re
         }
     }
     deadline = now_s() + 10;
-    while (!fail && __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST) < readers && now_s() < deadline)
+    while (!fail && __atomic_load_n(&ctl->attached, __ATOMIC_SEQ_CST) < readers && now_s() < deadline)
         usleep(1000);
-    fail |= __atomic_load_n(&ctl[1], __ATOMIC_SEQ_CST) < readers;
+    fail |= __atomic_load_n(&ctl->attached, __ATOMIC_SEQ_CST) < readers;
     usleep(50000);                              /* the readers are asleep in their waits */
     if (!fail && !(src = malloc(g.frame_bytes)))
         fail = 1;
@@ -399,7 +407,7 @@ static int cmd_readers(const char *name, uint32_t width, uint32_t height, int re
         memset(src, 0x55, g.frame_bytes);
     getrusage(RUSAGE_SELF, &ru0);
     t0 = now_s();
-    while (!fail && (t = now_s() - t0) < seconds + 0.2) {
+    while (!fail && (t = now_s() - t0) < seconds + READERS_WARMUP) {
         if (shmout_writer_begin_frame(w, data, ls) != 0) {
             fail = 1;
             break;
@@ -410,17 +418,17 @@ static int cmd_readers(const char *name, uint32_t width, uint32_t height, int re
             fail = 1;
             break;
         }
-        if (t >= 0.2 && !n++)
-            __atomic_store_n(&ctl[66], 1, __ATOMIC_RELAXED);
+        if (t >= READERS_WARMUP && !n++)
+            __atomic_store_n(&ctl->counting, 1, __ATOMIC_RELAXED);
     }
     getrusage(RUSAGE_SELF, &ru1);
-    __atomic_store_n(&ctl[0], 1, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&ctl->stop, 1, __ATOMIC_SEQ_CST);
     for (int i = 0; i < started; i++) {
         waitpid(pids[i], &status, 0);
         fail |= !WIFEXITED(status) || WEXITSTATUS(status);
     }
     for (int i = 0; i < started; i++)
-        woken += ctl[2 + i];
+        woken += ctl->frames[i];
     shmout_writer_close(w);
     shmout_remove(name, SHMOUT_MEMTYPE_LOCAL, 1);
     free(src);
@@ -429,7 +437,7 @@ static int cmd_readers(const char *name, uint32_t width, uint32_t height, int re
         return 1;
     }
     printf("{\"readers\": %d, \"frames\": %ld, \"seconds\": %.6f, \"reader_frames\": %ld, \"writer_faults\": %ld}\n",
-           readers, n, t - 0.2, woken, ru1.ru_minflt + ru1.ru_majflt - ru0.ru_minflt - ru0.ru_majflt);
+           readers, n, t - READERS_WARMUP, woken, ru1.ru_minflt + ru1.ru_majflt - ru0.ru_minflt - ru0.ru_majflt);
     return 0;
 }
 
